@@ -20,7 +20,8 @@ export interface ConnectorParamSpec {
 export interface ApiSpec {
   name: string;
   label: string;
-  direction: 'write' | 'query';
+  /** write: a target API; query: a polled source; push: records are pushed in (OpenCallback). */
+  direction: 'write' | 'query' | 'push';
   describe?: string;
   /** Field metadata of one item (for writes: one element of the batch list; for queries: the request). */
   request: MetaParam[];

@@ -80,6 +80,15 @@ export interface ConnectorDef {
   platform: string;
   env: string;
   params: Record<string, unknown>;
+  /** Engine-side limits shared by every scheme using this connector. */
+  limits?: ConnectorLimits;
+}
+
+export interface ConnectorLimits {
+  /** Calls per second (token bucket); unlimited when absent. */
+  qps?: number;
+  /** Calls in flight at once (default 4). */
+  concurrency?: number;
 }
 
 export type AppScope = 'push' | 'admin';

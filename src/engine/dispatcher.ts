@@ -1,0 +1,268 @@
+/**
+ * The dispatcher: claim due records (with a lease) → map → group by call-level params → call the target
+ * → settle each record. One loop per enabled scheme; calls go through the connector's shared limiter.
+ *
+ * - Transient failures (network, timeout, 5xx, rate limit) retry on the scheme's ladder, then become errors.
+ * - A batch rejected with a business error is split in halves until the bad record is isolated, so the good
+ *   ones are delivered in the same cycle and one poison order never blocks its batch.
+ * - Mapping failures mark only that record as error, naming the field and the reason.
+ */
+import { MappingError, TransientError, ValidationError } from '../errors.ts';
+import type { MappedRecord } from '../mapping/index.ts';
+import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
+import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
+import type { SchemeRuntime } from './runtime.ts';
+
+export interface DispatcherOptions {
+  /** Records claimed per cycle. */
+  claimLimit?: number;
+  /** How long a claim is held; a crashed worker's records return to the queue after it. */
+  leaseMs?: number;
+  /** Longest sleep when nothing is due (pushes wake the loop earlier). */
+  idleMs?: number;
+  /** Longest response text kept in a trace. */
+  maxTraceChars?: number;
+  log?: { error(obj: unknown, msg?: string): void };
+}
+
+interface Ready {
+  rec: ClaimedRecord;
+  mapped: MappedRecord;
+}
+
+/** Per-record outcome accumulated while a chunk is being delivered (bisection may call several times). */
+interface Pending {
+  ready: Ready;
+  callIndexes: number[];
+  events: RecordEvent[];
+}
+
+export class Dispatcher {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private wakers = new Map<string, () => void>();
+  private readonly opts: Required<Omit<DispatcherOptions, 'log'>> & Pick<DispatcherOptions, 'log'>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly schemes: Map<string, SchemeRuntime>,
+    opts: DispatcherOptions = {},
+  ) {
+    this.opts = {
+      claimLimit: opts.claimLimit ?? 500,
+      leaseMs: opts.leaseMs ?? 5 * 60_000,
+      idleMs: opts.idleMs ?? 1000,
+      maxTraceChars: opts.maxTraceChars ?? 16_384,
+      log: opts.log,
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const rt of this.schemes.values()) if (rt.def.enabled) this.loops.push(this.loop(rt));
+  }
+
+  /** Called after intake commits: the scheme has new work now. */
+  wake(schemeId: string): void {
+    this.wakers.get(schemeId)?.();
+  }
+
+  /** Stops claiming; in-flight calls finish and settle. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const w of this.wakers.values()) w();
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  private async loop(rt: SchemeRuntime): Promise<void> {
+    const id = rt.def.id;
+    while (this.running) {
+      try {
+        const claimed = await this.store.claim(id, this.opts.claimLimit, this.opts.leaseMs, Date.now());
+        if (claimed.length) {
+          await this.process(rt, claimed);
+          continue;
+        }
+        const next = await this.store.nextDue(id);
+        const wait = next === null ? this.opts.idleMs : Math.max(0, Math.min(this.opts.idleMs, next - Date.now()));
+        await this.sleep(id, wait);
+      } catch (err) {
+        this.opts.log?.error({ err, scheme: id }, 'dispatcher cycle failed');
+        await this.sleep(id, this.opts.idleMs);
+      }
+    }
+  }
+
+  private sleep(schemeId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakers.set(schemeId, done);
+    });
+  }
+
+  /** Map every claimed record, then deliver the mapped ones in chunks that share call-level params. */
+  async process(rt: SchemeRuntime, claimed: ClaimedRecord[]): Promise<void> {
+    const failed: Settlement[] = [];
+    const groups = new Map<string, Ready[]>();
+    for (const rec of claimed) {
+      try {
+        const content = JSON.parse(rec.content) as Record<string, unknown>;
+        const m = rt.target.map(content);
+        const mapped = rt.target.async ? await m : (m as MappedRecord);
+        const key = JSON.stringify(mapped.call);
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = []));
+        g.push({ rec, mapped });
+      } catch (err) {
+        failed.push({
+          id: rec.id,
+          rev: rec.rev,
+          status: RecordStatus.error,
+          attempts: rec.attempts,
+          error: mappingMessage(err),
+          events: [{ kind: 'error', message: `mapping failed: ${mappingMessage(err)}`, data: issuesOf(err) }],
+        });
+      }
+    }
+    if (failed.length) await this.store.settle([], failed, Date.now());
+    const chunks: Ready[][] = [];
+    for (const g of groups.values()) for (let i = 0; i < g.length; i += rt.batchSize) chunks.push(g.slice(i, i + rt.batchSize));
+    await Promise.all(chunks.map((c) => this.deliver(rt, c)));
+  }
+
+  private async deliver(rt: SchemeRuntime, chunk: Ready[]): Promise<void> {
+    const calls: CallRow[] = [];
+    const pending = chunk.map((ready): Pending => ({ ready, callIndexes: [], events: [] }));
+    const settlements: Settlement[] = [];
+    await this.send(rt, pending, calls, settlements);
+    await this.store.settle(calls, settlements, Date.now());
+  }
+
+  /** One call for `part`; on a business error with more than one record, bisect. */
+  private async send(rt: SchemeRuntime, part: Pending[], calls: CallRow[], out: Settlement[]): Promise<void> {
+    const api = rt.targetApi.name;
+    const callParams = part[0].ready.mapped.call;
+    const items = part.map((p) => p.ready.mapped.item);
+    const release = await rt.limiter.acquire();
+    let outcome: WriteOutcome;
+    try {
+      outcome = await rt.client.write(api, callParams, items);
+    } catch (err) {
+      const transient = err instanceof TransientError;
+      const trace = (err as { trace?: CallTrace }).trace;
+      const ci = calls.push(this.callRow(rt, trace, transient ? 'transient' : 'business_error', (err as Error).message)) - 1;
+      for (const p of part) {
+        p.callIndexes.push(ci);
+        out.push(transient ? this.retryOrFail(rt, p, (err as Error).message) : this.fail(p, (err as Error).message));
+      }
+      return;
+    } finally {
+      release();
+    }
+    const ci = calls.push(this.callRow(rt, outcome.trace, outcome.ok ? 'ok' : 'business_error', outcome.message)) - 1;
+    for (const p of part) p.callIndexes.push(ci);
+    if (outcome.ok) {
+      part.forEach((p, i) => {
+        const itemError = outcome.itemErrors?.get(i);
+        out.push(itemError ? this.fail(p, itemError) : this.done(p));
+      });
+      return;
+    }
+    const message = `${outcome.code ?? ''} ${outcome.message ?? 'target rejected the call'}`.trim();
+    if (part.length === 1) {
+      out.push(this.fail(part[0], message));
+      return;
+    }
+    // Business error for a batch: isolate the bad record(s) by bisection, delivering the good ones now.
+    for (const p of part) p.events.push({ kind: 'retry', message: `batch of ${part.length} rejected (${message}); splitting` });
+    const mid = Math.ceil(part.length / 2);
+    await this.send(rt, part.slice(0, mid), calls, out);
+    await this.send(rt, part.slice(mid), calls, out);
+  }
+
+  private done(p: Pending): Settlement {
+    const { rec, mapped } = p.ready;
+    return {
+      id: rec.id,
+      rev: rec.rev,
+      status: RecordStatus.done,
+      mapped: mapped.item,
+      error: null,
+      attempts: rec.attempts + 1,
+      callIndexes: p.callIndexes,
+      events: [...p.events, { kind: 'done' }],
+    };
+  }
+
+  private fail(p: Pending, message: string): Settlement {
+    const { rec, mapped } = p.ready;
+    return {
+      id: rec.id,
+      rev: rec.rev,
+      status: RecordStatus.error,
+      mapped: mapped.item,
+      error: message,
+      attempts: rec.attempts + 1,
+      callIndexes: p.callIndexes,
+      events: [...p.events, { kind: 'error', message }],
+    };
+  }
+
+  private retryOrFail(rt: SchemeRuntime, p: Pending, message: string): Settlement {
+    const { rec, mapped } = p.ready;
+    const attempts = rec.attempts + 1;
+    if (attempts > rt.maxRetries) {
+      const s = this.fail(p, `${message} (gave up after ${attempts} attempts)`);
+      return s;
+    }
+    const ladder = rt.retryLadderMs;
+    const base = ladder[Math.min(attempts - 1, ladder.length - 1)];
+    // ±10% jitter so records that failed together do not all come back in the same instant.
+    const delay = Math.round(base * (0.9 + Math.random() * 0.2));
+    return {
+      id: rec.id,
+      rev: rec.rev,
+      status: RecordStatus.pending,
+      mapped: mapped.item,
+      error: message,
+      attempts,
+      dueAt: Date.now() + delay,
+      callIndexes: p.callIndexes,
+      events: [...p.events, { kind: 'retry', message: `${message}; attempt ${attempts} failed, next in ${Math.round(delay / 1000)} s` }],
+    };
+  }
+
+  private callRow(rt: SchemeRuntime, trace: CallTrace | undefined, outcome: CallRow['outcome'], error?: string): CallRow {
+    const max = this.opts.maxTraceChars;
+    const response = trace?.response;
+    return {
+      schemeId: rt.def.id,
+      api: trace?.api ?? rt.targetApi.name,
+      url: trace?.url ?? '',
+      request: trace?.request ?? null,
+      status: trace?.status,
+      response: response && response.length > max ? `${response.slice(0, max)}…(${response.length} chars)` : response,
+      durationMs: trace?.durationMs ?? 0,
+      error: outcome === 'ok' ? undefined : error,
+      outcome,
+    };
+  }
+}
+
+function mappingMessage(err: unknown): string {
+  if (err instanceof ValidationError) return err.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  if (err instanceof MappingError) return err.message;
+  return (err as Error)?.message ?? String(err);
+}
+
+function issuesOf(err: unknown): unknown {
+  if (err instanceof ValidationError) return err.issues;
+  if (err instanceof MappingError) return { field: err.field, expression: err.expression };
+  return undefined;
+}

@@ -1,0 +1,333 @@
+/**
+ * Embedded record store on SQLite (better-sqlite3, WAL). Durability: `synchronous=FULL` by default, so a committed
+ * intake survives `kill -9` and power loss; intake batches many pushes into one transaction (group commit), so the
+ * fsync cost is shared.
+ */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  RecordStatus,
+  statusName,
+  type CallRow,
+  type ClaimedRecord,
+  type IntakeItem,
+  type IntakeResult,
+  type RecordDetail,
+  type RecordEvent,
+  type RecordQuery,
+  type RecordRow,
+  type Settlement,
+  type Store,
+} from '../types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  id          INTEGER PRIMARY KEY,
+  scheme_id   TEXT    NOT NULL,
+  source_id   TEXT    NOT NULL,
+  number      TEXT,
+  status      INTEGER NOT NULL,
+  rev         INTEGER NOT NULL DEFAULT 1,
+  content     TEXT    NOT NULL,
+  hash        TEXT    NOT NULL,
+  mapped      TEXT,
+  error       TEXT,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  -- pending: when it may be sent; queued: when its lease expires. NULL once settled.
+  due_at      INTEGER,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  UNIQUE (scheme_id, source_id)
+);
+CREATE INDEX IF NOT EXISTS records_due ON records (scheme_id, due_at) WHERE status IN (0, 5);
+CREATE INDEX IF NOT EXISTS records_status ON records (scheme_id, status, id);
+CREATE TABLE IF NOT EXISTS calls (
+  id          INTEGER PRIMARY KEY,
+  scheme_id   TEXT    NOT NULL,
+  at          INTEGER NOT NULL,
+  api         TEXT    NOT NULL,
+  url         TEXT    NOT NULL,
+  request     TEXT,
+  status      INTEGER,
+  response    TEXT,
+  duration_ms REAL    NOT NULL,
+  error       TEXT,
+  outcome     TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_events (
+  id          INTEGER PRIMARY KEY,
+  record_id   INTEGER NOT NULL,
+  at          INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  message     TEXT,
+  data        TEXT,
+  call_id     INTEGER
+);
+CREATE INDEX IF NOT EXISTS record_events_record ON record_events (record_id, id);
+`;
+
+export interface SqliteStoreOptions {
+  /** Folder holding `qiao.db`. Use ':memory:' only in tests that do not need durability. */
+  dataDir: string;
+  /** FULL (default) survives power loss; NORMAL survives process crashes only. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+const parse = (s: string | null): unknown => (s == null ? null : JSON.parse(s));
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(opts: SqliteStoreOptions) {
+    let file = ':memory:';
+    if (opts.dataDir !== ':memory:') {
+      fs.mkdirSync(opts.dataDir, { recursive: true });
+      file = path.join(opts.dataDir, 'qiao.db');
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmts = {
+      find: db.prepare<[string, string], { id: number; status: number; hash: string; rev: number }>(
+        'SELECT id, status, hash, rev FROM records WHERE scheme_id = ? AND source_id = ?',
+      ),
+      insert: db.prepare(
+        `INSERT INTO records (scheme_id, source_id, number, status, content, hash, due_at, created_at, updated_at)
+         VALUES (@schemeId, @sourceId, @number, 0, @content, @hash, @now, @now, @now)`,
+      ),
+      // A replaced record that is in flight keeps its lease (status 5): the older revision finishes first, then
+      // the stale settle releases it and the new revision goes out. That keeps one id's updates in arrival order.
+      replace: db.prepare(
+        `UPDATE records SET content = @content, hash = @hash, number = @number, rev = rev + 1, attempts = 0,
+           error = NULL, mapped = NULL, updated_at = @now,
+           status = CASE WHEN status = 5 THEN 5 ELSE 0 END,
+           due_at = CASE WHEN status = 5 THEN due_at ELSE @now END
+         WHERE id = @id`,
+      ),
+      event: db.prepare(
+        'INSERT INTO record_events (record_id, at, kind, message, data, call_id) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      due: db.prepare<[string, number, number], { id: number }>(
+        `SELECT id FROM records WHERE scheme_id = ? AND status IN (0, 5) AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
+      ),
+      lease: db.prepare<[number, number, number]>(
+        'UPDATE records SET status = 5, due_at = ?, updated_at = ? WHERE id = ?',
+      ),
+      claimed: db.prepare<[number], ClaimedRecord>(
+        `SELECT id, scheme_id AS schemeId, source_id AS sourceId, number, rev, content, attempts FROM records WHERE id = ?`,
+      ),
+      insertCall: db.prepare(
+        `INSERT INTO calls (scheme_id, at, api, url, request, status, response, duration_ms, error, outcome)
+         VALUES (@schemeId, @at, @api, @url, @request, @status, @response, @durationMs, @error, @outcome)`,
+      ),
+      settle: db.prepare(
+        `UPDATE records SET status = @status, mapped = @mapped, error = @error, attempts = @attempts,
+           due_at = @dueAt, updated_at = @now WHERE id = @id AND rev = @rev`,
+      ),
+      // Stale settle: a newer revision arrived while this one was in flight; it is now due.
+      release: db.prepare('UPDATE records SET status = 0, due_at = ?, updated_at = ? WHERE id = ? AND status = 5'),
+      counts: db.prepare<[string], { status: number; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM records WHERE scheme_id = ? GROUP BY status',
+      ),
+      nextDue: db.prepare<[string], { d: number | null }>(
+        'SELECT MIN(due_at) AS d FROM records WHERE scheme_id = ? AND status IN (0, 5)',
+      ),
+      get: db.prepare<[string, number], RawRow>('SELECT * FROM records WHERE scheme_id = ? AND id = ?'),
+      history: db.prepare<[number], RawEvent>(
+        `SELECT e.at, e.kind, e.message, e.data, c.api, c.url, c.request, c.status, c.response, c.duration_ms,
+                c.error AS call_error, c.outcome, c.id AS call_id
+         FROM record_events e LEFT JOIN calls c ON c.id = e.call_id WHERE e.record_id = ? ORDER BY e.id`,
+      ),
+    };
+  }
+
+  async intake(items: IntakeItem[]): Promise<IntakeResult[]> {
+    const now = Date.now();
+    const s = this.stmts;
+    const run = this.db.transaction((batch: IntakeItem[]) =>
+      batch.map((it): IntakeResult => {
+        const existing = s.find.get(it.schemeId, it.sourceId);
+        const origin = json(it.origin);
+        if (!existing) {
+          const id = Number(
+            s.insert.run({ ...it, number: it.number ?? null, now }).lastInsertRowid,
+          );
+          s.event.run(id, now, 'intake', null, origin, null);
+          return { outcome: 'accepted', recordId: id };
+        }
+        const resend = it.idCheck === false || (it.idCheck === 'changed' && existing.hash !== it.hash);
+        if (!resend) {
+          s.event.run(existing.id, now, 'intake', 'duplicate: not sent again (idCheck)', origin, null);
+          return { outcome: 'duplicate', recordId: existing.id };
+        }
+        s.replace.run({ ...it, number: it.number ?? null, now, id: existing.id });
+        s.event.run(existing.id, now, 'replace', 'content replaced by a new push; will be sent again', origin, null);
+        return { outcome: 'accepted', recordId: existing.id };
+      }),
+    );
+    return run(items);
+  }
+
+  async claim(schemeId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedRecord[]> {
+    const s = this.stmts;
+    return this.db.transaction(() => {
+      const ids = s.due.all(schemeId, now, limit);
+      const out: ClaimedRecord[] = [];
+      for (const { id } of ids) {
+        s.lease.run(now + leaseMs, now, id);
+        out.push(s.claimed.get(id)!);
+      }
+      return out;
+    })();
+  }
+
+  async settle(calls: CallRow[], settlements: Settlement[], now: number): Promise<void> {
+    const s = this.stmts;
+    this.db.transaction(() => {
+      const callIds = calls.map((c) =>
+        Number(
+          s.insertCall.run({
+            schemeId: c.schemeId,
+            at: now,
+            api: c.api,
+            url: c.url,
+            request: json(c.request),
+            status: c.status ?? null,
+            response: c.response ?? null,
+            durationMs: c.durationMs,
+            error: c.error ?? null,
+            outcome: c.outcome,
+          }).lastInsertRowid,
+        ),
+      );
+      for (const st of settlements) {
+        const changed = s.settle.run({
+          id: st.id,
+          rev: st.rev,
+          status: st.status,
+          mapped: json(st.mapped),
+          error: st.error ?? null,
+          attempts: st.attempts,
+          dueAt: st.status === RecordStatus.pending ? (st.dueAt ?? now) : null,
+          now,
+        }).changes;
+        const events: RecordEvent[] = [...(st.events ?? [])];
+        if (changed === 0) {
+          s.release.run(now, now, st.id);
+          events.push({ kind: 'stale', message: 'a newer push arrived while this one was in flight; sending it next' });
+        }
+        for (const ci of st.callIndexes ?? []) {
+          s.event.run(st.id, now, 'call', null, null, callIds[ci]);
+        }
+        for (const e of events) s.event.run(st.id, now, e.kind, e.message ?? null, json(e.data), null);
+      }
+    })();
+  }
+
+  async countByStatus(schemeId: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const name of Object.keys(RecordStatus)) out[name] = 0;
+    for (const { status, n } of this.stmts.counts.all(schemeId)) out[statusName(status)] = n;
+    return out;
+  }
+
+  async nextDue(schemeId: string): Promise<number | null> {
+    return this.stmts.nextDue.get(schemeId)?.d ?? null;
+  }
+
+  async listRecords(schemeId: string, q: RecordQuery): Promise<{ total: number; rows: RecordRow[] }> {
+    const where = q.status === undefined ? 'scheme_id = ?' : 'scheme_id = ? AND status = ?';
+    const args: unknown[] = q.status === undefined ? [schemeId] : [schemeId, q.status];
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM records WHERE ${where}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM records WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit ?? 50, q.offset ?? 0) as RawRow[];
+    return { total, rows: rows.map(toRow) };
+  }
+
+  async getRecord(schemeId: string, id: number): Promise<RecordDetail | null> {
+    const raw = this.stmts.get.get(schemeId, id);
+    if (!raw) return null;
+    const history = this.stmts.history.all(id).map((e) => ({
+      at: e.at,
+      kind: e.kind,
+      message: e.message,
+      data: parse(e.data),
+      call:
+        e.call_id == null
+          ? null
+          : {
+              id: e.call_id,
+              api: e.api,
+              url: e.url,
+              request: parse(e.request),
+              status: e.status,
+              response: e.response,
+              durationMs: e.duration_ms,
+              error: e.call_error,
+              outcome: e.outcome,
+            },
+    }));
+    return { ...toRow(raw), content: parse(raw.content), mapped: parse(raw.mapped), history };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface RawRow {
+  id: number;
+  scheme_id: string;
+  source_id: string;
+  number: string | null;
+  status: number;
+  rev: number;
+  content: string;
+  hash: string;
+  mapped: string | null;
+  error: string | null;
+  attempts: number;
+  due_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface RawEvent {
+  at: number;
+  kind: string;
+  message: string | null;
+  data: string | null;
+  call_id: number | null;
+  api: string | null;
+  url: string | null;
+  request: string | null;
+  status: number | null;
+  response: string | null;
+  duration_ms: number | null;
+  call_error: string | null;
+  outcome: string | null;
+}
+
+function toRow(r: RawRow): RecordRow {
+  return {
+    id: r.id,
+    schemeId: r.scheme_id,
+    sourceId: r.source_id,
+    number: r.number,
+    status: r.status,
+    statusName: statusName(r.status),
+    rev: r.rev,
+    attempts: r.attempts,
+    error: r.error,
+    dueAt: r.due_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
