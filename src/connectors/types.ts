@@ -98,6 +98,8 @@ export interface Platform {
   /** Check params beyond required/secret flags; return problems as {path: 'params.x', message}. */
   validateParams?(params: Record<string, unknown>): Array<{ path: string; message: string }>;
   connect?(conn: ConnectorConfig): PlatformClient;
+  /** Path under `/sandbox/<name>` where `serve` mounts the simulator (WDT: `/openapi2`, like the real server). */
+  sandboxBasePath?: string;
   /** Mount the platform's simulator on a Fastify instance (inside a prefixed plugin). */
   sandbox?(app: FastifyInstance, opts: SandboxMountOptions): Promise<void> | void;
 }

@@ -116,6 +116,8 @@ export interface Store {
   claim(schemeId: string, limit: number, leaseMs: number, now: number): Promise<ClaimedRecord[]>;
   /** Record call traces and settle records in ONE transaction. A settlement whose rev is stale only releases the lease. */
   settle(calls: CallRow[], settlements: Settlement[], now: number): Promise<void>;
+  /** Embedded single-process store only: at start, every claim left by a crashed process returns to the queue. */
+  releaseAllClaims(now: number): Promise<number>;
   countByStatus(schemeId: string): Promise<Record<string, number>>;
   /** When the next pending record of the scheme becomes due (ms), or null. */
   nextDue(schemeId: string): Promise<number | null>;

@@ -90,7 +90,17 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    // One process owns an embedded store: a second `qiao serve` on the same data folder fails fast instead of
+    // two dispatchers sending the same records. The OS drops the lock when the owner dies, even by kill -9.
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+    } catch (e) {
+      this.db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY')
+        throw new Error(`the data folder ${opts.dataDir} is in use by another Qiao process`);
+      throw e;
+    }
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
@@ -227,6 +237,18 @@ export class SqliteStore implements Store {
         }
         for (const e of events) s.event.run(st.id, now, e.kind, e.message ?? null, json(e.data), null);
       }
+    })();
+  }
+
+  async releaseAllClaims(now: number): Promise<number> {
+    return this.db.transaction(() => {
+      const ids = this.db.prepare('SELECT id FROM records WHERE status = 5').all() as { id: number }[];
+      const release = this.db.prepare('UPDATE records SET status = 0, due_at = ?, updated_at = ? WHERE id = ?');
+      for (const { id } of ids) {
+        release.run(now, now, id);
+        this.stmts.event.run(id, now, 'claim', 'claim of a stopped process released; will be sent again', null, null);
+      }
+      return ids.length;
     })();
   }
 
