@@ -87,13 +87,13 @@ export class SqliteStore implements Store {
       fs.mkdirSync(opts.dataDir, { recursive: true });
       file = path.join(opts.dataDir, 'qiao.db');
     }
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     // One process owns an embedded store: a second `qiao serve` on the same data folder fails fast instead of
     // two dispatchers sending the same records. The OS drops the lock when the owner dies, even by kill -9.
-    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db = new Database(file, { timeout: 200 });
     try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+      this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (e) {
       this.db.close();
