@@ -11,6 +11,7 @@ import { MappingError, TransientError, ValidationError } from '../errors.ts';
 import type { MappedRecord } from '../mapping/index.ts';
 import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
 import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
+import type { Metrics } from './metrics.ts';
 import type { SchemeRuntime } from './runtime.ts';
 
 export interface DispatcherOptions {
@@ -22,6 +23,7 @@ export interface DispatcherOptions {
   idleMs?: number;
   /** Longest response text kept in a trace. */
   maxTraceChars?: number;
+  metrics?: Metrics;
   log?: { error(obj: unknown, msg?: string): void };
 }
 
@@ -39,9 +41,11 @@ interface Pending {
 
 export class Dispatcher {
   private running = false;
-  private loops: Promise<void>[] = [];
+  /** Schemes whose loop runs (started); a stopped scheme still takes pushes but sends nothing. */
+  private readonly active = new Set<string>();
+  private readonly loops = new Map<string, Promise<void>>();
   private wakers = new Map<string, () => void>();
-  private readonly opts: Required<Omit<DispatcherOptions, 'log'>> & Pick<DispatcherOptions, 'log'>;
+  private readonly opts: Required<Omit<DispatcherOptions, 'log' | 'metrics'>> & Pick<DispatcherOptions, 'log' | 'metrics'>;
 
   constructor(
     private readonly store: Store,
@@ -54,13 +58,35 @@ export class Dispatcher {
       idleMs: opts.idleMs ?? 1000,
       maxTraceChars: opts.maxTraceChars ?? 16_384,
       log: opts.log,
+      metrics: opts.metrics,
     };
   }
 
+  /** Starts the loops of every enabled scheme. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const rt of this.schemes.values()) if (rt.def.enabled) this.loops.push(this.loop(rt));
+    for (const rt of this.schemes.values()) if (rt.def.enabled) this.active.add(rt.def.id);
+    for (const id of this.active) this.startScheme(id);
+  }
+
+  isActive(schemeId: string): boolean {
+    return this.active.has(schemeId);
+  }
+
+  startScheme(schemeId: string): void {
+    const rt = this.schemes.get(schemeId);
+    if (!rt) return;
+    this.active.add(schemeId);
+    if (this.running && !this.loops.has(schemeId)) this.loops.set(schemeId, this.loop(rt));
+  }
+
+  /** Stops one scheme's loop after its in-flight calls settle. */
+  async stopScheme(schemeId: string): Promise<void> {
+    this.active.delete(schemeId);
+    this.wake(schemeId);
+    await this.loops.get(schemeId);
+    this.loops.delete(schemeId);
   }
 
   /** Called after intake commits: the scheme has new work now. */
@@ -72,13 +98,13 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.running = false;
     for (const w of this.wakers.values()) w();
-    await Promise.all(this.loops);
-    this.loops = [];
+    await Promise.all(this.loops.values());
+    this.loops.clear();
   }
 
   private async loop(rt: SchemeRuntime): Promise<void> {
     const id = rt.def.id;
-    while (this.running) {
+    while (this.running && this.active.has(id)) {
       try {
         const claimed = await this.store.claim(id, this.opts.claimLimit, this.opts.leaseMs, Date.now());
         if (claimed.length) {
@@ -130,7 +156,10 @@ export class Dispatcher {
         });
       }
     }
-    if (failed.length) await this.store.settle([], failed, Date.now());
+    if (failed.length) {
+      await this.store.settle([], failed, Date.now());
+      this.opts.metrics?.settled.inc({ scheme: rt.def.id, result: 'error' }, failed.length);
+    }
     const chunks: Ready[][] = [];
     for (const g of groups.values()) for (let i = 0; i < g.length; i += rt.batchSize) chunks.push(g.slice(i, i + rt.batchSize));
     await Promise.all(chunks.map((c) => this.deliver(rt, c)));
@@ -142,6 +171,15 @@ export class Dispatcher {
     const settlements: Settlement[] = [];
     await this.send(rt, pending, calls, settlements);
     await this.store.settle(calls, settlements, Date.now());
+    const m = this.opts.metrics;
+    if (m) {
+      for (const c of calls) {
+        m.calls.inc({ connector: rt.targetConnector.name, api: c.api, outcome: c.outcome });
+        m.callSeconds.observe({ connector: rt.targetConnector.name, api: c.api }, c.durationMs / 1000);
+      }
+      for (const st of settlements)
+        m.settled.inc({ scheme: rt.def.id, result: st.status === RecordStatus.pending ? 'retry' : st.status === RecordStatus.done ? 'done' : 'error' });
+    }
   }
 
   /** One call for `part`; on a business error with more than one record, bisect. */

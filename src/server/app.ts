@@ -10,8 +10,10 @@ import type { Workspace } from '../metadata/workspace.ts';
 import { Dispatcher } from '../engine/dispatcher.ts';
 import { GroupCommitter } from '../engine/group-commit.ts';
 import { intakeRecords } from '../engine/intake.ts';
-import type { Runtime } from '../engine/runtime.ts';
-import { RecordStatus, type IdCheckMode, type Store } from '../store/types.ts';
+import type { Metrics } from '../engine/metrics.ts';
+import type { Runtime, SchemeRuntime } from '../engine/runtime.ts';
+import { createHash } from 'node:crypto';
+import { RecordStatus, type IdCheckMode, type RecordFilter, type Store } from '../store/types.ts';
 import { secretsEqual, TokenIssuer, type TokenClaims } from './tokens.ts';
 
 export interface AppOptions {
@@ -21,6 +23,7 @@ export interface AppOptions {
   platforms: Map<string, Platform>;
   tokens: TokenIssuer;
   dispatcher: Dispatcher;
+  metrics: Metrics;
   /** Largest accepted request body (bytes); larger pushes get 413. */
   bodyLimit?: number;
   logLevel?: string;
@@ -88,7 +91,15 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     req.claims = claims;
   };
 
-  app.get('/healthz', async () => ({ status: 'ok', schemes: o.runtime.schemes.size }));
+  // Health and metrics are open (like most exporters): they reveal counts, never content or secrets.
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    schemes: [...o.runtime.schemes.keys()].map((id) => ({ id, running: o.dispatcher.isActive(id) })),
+  }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', o.metrics.registry.contentType);
+    return o.metrics.registry.metrics();
+  });
 
   app.post('/v2/oauth', async (req) => {
     const body = req.body as Record<string, unknown> | undefined;
@@ -126,6 +137,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       origin: { remote: req.ip, requestId: req.id, app: req.claims?.app },
     });
     if (summary.accepted) o.dispatcher.wake(schemeId);
+    for (const k of ['accepted', 'duplicate', 'filtered', 'rejected'] as const)
+      if (summary[k]) o.metrics.intake.inc({ scheme: schemeId, outcome: k }, summary[k]);
     const nothingTaken = summary.accepted + summary.duplicate + summary.filtered === 0;
     reply.code(nothingTaken ? 400 : 200);
     return {
@@ -142,12 +155,21 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.addHook('preHandler', authorize('admin'));
 
+    const schemeOf = (req: FastifyRequest): SchemeRuntime => {
+      const { schemeId } = req.params as { schemeId: string };
+      const rt = o.runtime.schemes.get(schemeId);
+      if (!rt) throw new HttpError(404, 'not_found', `no scheme "${schemeId}"`);
+      return rt;
+    };
+    const actor = (req: FastifyRequest) => `app:${req.claims?.app ?? '?'}`;
+
     api.get('/api/schemes', async () => ({
       schemes: await Promise.all(
         [...o.runtime.schemes.values()].map(async (rt) => ({
           id: rt.def.id,
           name: rt.def.name,
           enabled: rt.def.enabled,
+          running: o.dispatcher.isActive(rt.def.id),
           source: { connector: rt.def.source.connector, api: rt.def.source.metadata.api },
           target: { connector: rt.def.target.connector, api: rt.def.target.metadata.api },
           counts: await o.store.countByStatus(rt.def.id),
@@ -182,6 +204,49 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       if (!rec) throw new HttpError(404, 'not_found', `no record ${recordId} in scheme "${schemeId}"`);
       return rec;
     });
+
+    // Start/stop (启动/停止): a stopped scheme keeps accepting pushes, as in QEasy, but sends nothing. Persisted.
+    for (const action of ['start', 'stop'] as const)
+      api.post(`/api/schemes/:schemeId/${action}`, async (req) => {
+        const rt = schemeOf(req);
+        rt.def.enabled = action === 'start';
+        await o.store.setSchemeState(rt.def.id, { enabled: rt.def.enabled });
+        if (action === 'start') o.dispatcher.startScheme(rt.def.id);
+        else await o.dispatcher.stopScheme(rt.def.id);
+        req.log.info({ scheme: rt.def.id, by: actor(req) }, `scheme ${action}`);
+        return { id: rt.def.id, enabled: rt.def.enabled, running: o.dispatcher.isActive(rt.def.id) };
+      });
+
+    // 重新排队 / 忽略 by ids or by filter. Records in flight are left alone.
+    for (const action of ['requeue', 'ignore'] as const)
+      api.post(`/api/schemes/:schemeId/records/${action}`, async (req) => {
+        const rt = schemeOf(req);
+        const filter = parseFilter(req.body);
+        const n = await o.store[action](rt.def.id, filter, actor(req), Date.now());
+        if (action === 'requeue' && n) o.dispatcher.wake(rt.def.id);
+        return { [action === 'requeue' ? 'requeued' : 'ignored']: n };
+      });
+
+    // Edit a record's content and resubmit: checked against the source metadata like a push.
+    api.put('/api/schemes/:schemeId/records/:recordId/content', async (req) => {
+      const rt = schemeOf(req);
+      const { recordId } = req.params as { recordId: string };
+      const body = req.body as { content?: unknown } | undefined;
+      if (!/^\d+$/.test(recordId)) throw new HttpError(400, 'bad_request', 'record id must be a number', [{ path: 'recordId', message: 'integer' }]);
+      if (typeof body?.content !== 'object' || body.content === null || Array.isArray(body.content))
+        throw new HttpError(400, 'bad_request', 'body must be {"content": {record}}', [{ path: 'content', message: 'required object' }]);
+      const issues = rt.source.validate(body.content).map((i) => ({ ...i, path: `content.${i.path}` }));
+      if (issues.length) throw new HttpError(400, 'bad_request', 'the new content does not match the source metadata', issues);
+      const existing = await o.store.getRecord(rt.def.id, Number(recordId));
+      if (!existing) throw new HttpError(404, 'not_found', `no record ${recordId} in scheme "${rt.def.id}"`);
+      const newId = rt.source.idOf(body.content as Record<string, unknown>);
+      if (newId !== existing.sourceId)
+        throw new HttpError(400, 'bad_request', `the record id cannot change (was "${existing.sourceId}")`, [{ path: `content.${rt.def.source.metadata.id}`, message: 'must stay the same' }]);
+      const json = JSON.stringify(body.content);
+      await o.store.editContent(rt.def.id, existing.id, json, createHash('md5').update(json).digest('hex'), actor(req), Date.now());
+      o.dispatcher.wake(rt.def.id);
+      return o.store.getRecord(rt.def.id, existing.id);
+    });
   });
 
   // ---- mounted sandboxes (simulators) ----
@@ -199,6 +264,41 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     await committer.drain();
   });
   return app;
+}
+
+const STATUS_NAMES = Object.keys(RecordStatus).join(', ');
+
+/** An operator filter: {ids} and/or {status, from, to, error}; at least one condition, so nothing is hit by accident. */
+export function parseFilter(body: unknown): RecordFilter {
+  const issues: Issue[] = [];
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'body must be a JSON object');
+  const f: RecordFilter = {};
+  if (b.ids !== undefined) {
+    if (!Array.isArray(b.ids) || b.ids.some((x) => !Number.isInteger(x))) issues.push({ path: 'ids', message: 'list of record ids (integers)' });
+    else f.ids = b.ids as number[];
+  }
+  if (b.status !== undefined) {
+    const list = Array.isArray(b.status) ? b.status : [b.status];
+    const codes = list.map((x) => (typeof x === 'number' ? x : RecordStatus[x as keyof typeof RecordStatus]));
+    if (codes.some((c) => c === undefined || !Object.values(RecordStatus).includes(c as never)))
+      issues.push({ path: 'status', message: `status names (${STATUS_NAMES}) or codes` });
+    else f.status = codes as number[];
+  }
+  for (const k of ['from', 'to'] as const) {
+    if (b[k] === undefined) continue;
+    const t = typeof b[k] === 'number' ? (b[k] as number) : Date.parse(String(b[k]));
+    if (Number.isNaN(t)) issues.push({ path: k, message: 'ms timestamp or ISO date-time' });
+    else f[k] = t;
+  }
+  if (b.error !== undefined) {
+    if (typeof b.error !== 'string' || !b.error) issues.push({ path: 'error', message: 'non-empty text' });
+    else f.errorContains = b.error;
+  }
+  if (!issues.length && Object.keys(f).length === 0)
+    issues.push({ path: '$', message: 'give ids or at least one of status, from, to, error' });
+  if (issues.length) throw new HttpError(400, 'bad_request', 'invalid record filter', issues);
+  return f;
 }
 
 function sendError(reply: FastifyReply, status: number, error: string, message: string, issues?: Issue[]) {

@@ -9,6 +9,7 @@ import { loadPlatforms } from '../connectors/registry.ts';
 import { ValidationError } from '../errors.ts';
 import { loadWorkspace, type Workspace } from '../metadata/workspace.ts';
 import { Dispatcher, type DispatcherOptions } from '../engine/dispatcher.ts';
+import { Metrics } from '../engine/metrics.ts';
 import { buildRuntime, type Runtime } from '../engine/runtime.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
@@ -34,6 +35,7 @@ export interface RunningQiao {
   workspace: Workspace;
   tokens: TokenIssuer;
   dispatcher: Dispatcher;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -52,8 +54,17 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
     await store.releaseAllClaims(Date.now());
     runtime = buildRuntime(workspace, platforms);
     const tokens = new TokenIssuer(loadOrCreateKey(o.dataDir));
-    const dispatcher = new Dispatcher(store, runtime.schemes, o.dispatcher);
-    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, bodyLimit: o.bodyLimit, logLevel: o.logLevel });
+    // A start/stop done through the API outlives restarts and overrides the workspace file's `enabled`.
+    for (const rt of runtime.schemes.values()) {
+      const state = await store.getSchemeState(rt.def.id);
+      if (state?.enabled !== undefined) rt.def.enabled = state.enabled;
+    }
+    const schemeIds = [...runtime.schemes.keys()];
+    const metrics = new Metrics(async () =>
+      Promise.all(schemeIds.map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
+    );
+    const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics });
+    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel });
     await app.listen({ port, host: o.host });
     // After listen: a target may be this server's own mounted sandbox.
     dispatcher.start();
@@ -67,6 +78,7 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
       workspace,
       tokens,
       dispatcher,
+      metrics,
       async close() {
         if (closed) return;
         closed = true;

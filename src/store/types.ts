@@ -109,6 +109,17 @@ export interface RecordQuery {
   offset?: number;
 }
 
+/** Which records an operator action applies to. All given conditions must hold. */
+export interface RecordFilter {
+  ids?: number[];
+  status?: number[];
+  /** created_at range, ms epoch, inclusive. */
+  from?: number;
+  to?: number;
+  /** Text inside the record's error message. */
+  errorContains?: string;
+}
+
 export interface Store {
   /** Commit pushed records in ONE transaction (the caller groups concurrent pushes). In order: a later item with the same id sees the earlier one. */
   intake(items: IntakeItem[]): Promise<IntakeResult[]>;
@@ -118,6 +129,15 @@ export interface Store {
   settle(calls: CallRow[], settlements: Settlement[], now: number): Promise<void>;
   /** Embedded single-process store only: at start, every claim left by a crashed process returns to the queue. */
   releaseAllClaims(now: number): Promise<number>;
+  /** 重新排队: matching records (not in flight) become pending and due now, attempts reset. Returns how many. */
+  requeue(schemeId: string, filter: RecordFilter, actor: string, now: number): Promise<number>;
+  /** Matching records (not in flight) are set aside as ignored. */
+  ignore(schemeId: string, filter: RecordFilter, actor: string, now: number): Promise<number>;
+  /** Replace a record's content (an operator's fix) and send it again. False when it does not exist. */
+  editContent(schemeId: string, id: number, content: string, hash: string, actor: string, now: number): Promise<boolean>;
+  /** Persisted per-scheme switches (started/stopped) that override the workspace file. */
+  getSchemeState(schemeId: string): Promise<{ enabled?: boolean } | null>;
+  setSchemeState(schemeId: string, state: { enabled: boolean }): Promise<void>;
   countByStatus(schemeId: string): Promise<Record<string, number>>;
   /** When the next pending record of the scheme becomes due (ms), or null. */
   nextDue(schemeId: string): Promise<number | null>;

@@ -15,6 +15,7 @@ import {
   type IntakeResult,
   type RecordDetail,
   type RecordEvent,
+  type RecordFilter,
   type RecordQuery,
   type RecordRow,
   type Settlement,
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS record_events (
   call_id     INTEGER
 );
 CREATE INDEX IF NOT EXISTS record_events_record ON record_events (record_id, id);
+CREATE TABLE IF NOT EXISTS scheme_state (
+  scheme_id   TEXT PRIMARY KEY,
+  state       TEXT NOT NULL
+);
 `;
 
 export interface SqliteStoreOptions {
@@ -250,6 +255,67 @@ export class SqliteStore implements Store {
       }
       return ids.length;
     })();
+  }
+
+  /** SQL for a filter; in-flight (queued) records are never touched by operator actions. */
+  private filterSql(schemeId: string, f: RecordFilter): { where: string; args: unknown[] } {
+    const parts = ['scheme_id = ?', 'status != 5'];
+    const args: unknown[] = [schemeId];
+    if (f.ids?.length) {
+      parts.push(`id IN (${f.ids.map(() => '?').join(',')})`);
+      args.push(...f.ids);
+    }
+    if (f.status?.length) {
+      parts.push(`status IN (${f.status.map(() => '?').join(',')})`);
+      args.push(...f.status);
+    }
+    if (f.from !== undefined) parts.push('created_at >= ?'), args.push(f.from);
+    if (f.to !== undefined) parts.push('created_at <= ?'), args.push(f.to);
+    if (f.errorContains) parts.push("instr(coalesce(error, ''), ?) > 0"), args.push(f.errorContains);
+    return { where: parts.join(' AND '), args };
+  }
+
+  private applyAction(schemeId: string, f: RecordFilter, set: string, setArgs: unknown[], message: string, actor: string, now: number): number {
+    const { where, args } = this.filterSql(schemeId, f);
+    return this.db.transaction(() => {
+      const ids = (this.db.prepare(`SELECT id FROM records WHERE ${where}`).all(...args) as { id: number }[]).map((r) => r.id);
+      const upd = this.db.prepare(`UPDATE records SET ${set}, updated_at = ? WHERE id = ?`);
+      const data = JSON.stringify({ actor });
+      for (const id of ids) {
+        upd.run(...setArgs, now, id);
+        this.stmts.event.run(id, now, 'action', message, data, null);
+      }
+      return ids.length;
+    })();
+  }
+
+  async requeue(schemeId: string, f: RecordFilter, actor: string, now: number): Promise<number> {
+    return this.applyAction(schemeId, f, 'status = 0, due_at = ?, attempts = 0, error = NULL', [now], `re-queued by ${actor}`, actor, now);
+  }
+
+  async ignore(schemeId: string, f: RecordFilter, actor: string, now: number): Promise<number> {
+    return this.applyAction(schemeId, f, 'status = 4, due_at = NULL', [], `ignored by ${actor}`, actor, now);
+  }
+
+  async editContent(schemeId: string, id: number, content: string, hash: string, actor: string, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.stmts.get.get(schemeId, id);
+      if (!row) return false;
+      this.stmts.replace.run({ content, hash, number: row.number, now, id });
+      this.stmts.event.run(id, now, 'action', `content edited by ${actor}; will be sent again`, JSON.stringify({ actor, before: JSON.parse(row.content) }), null);
+      return true;
+    })();
+  }
+
+  async getSchemeState(schemeId: string): Promise<{ enabled?: boolean } | null> {
+    const row = this.db.prepare('SELECT state FROM scheme_state WHERE scheme_id = ?').get(schemeId) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as { enabled?: boolean }) : null;
+  }
+
+  async setSchemeState(schemeId: string, state: { enabled: boolean }): Promise<void> {
+    this.db
+      .prepare('INSERT INTO scheme_state (scheme_id, state) VALUES (?, ?) ON CONFLICT (scheme_id) DO UPDATE SET state = excluded.state')
+      .run(schemeId, JSON.stringify(state));
   }
 
   async countByStatus(schemeId: string): Promise<Record<string, number>> {
