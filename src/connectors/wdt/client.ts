@@ -184,7 +184,11 @@ export class WdtClient implements PlatformClient {
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      // Parse the scrubbed text: a body echoing the secret must not carry it into traces or records.
+      body = JSON.parse(safe);
+      if (safe === text && this.opts.appsecret.length >= 3 && JSON.stringify(body).includes(this.opts.appsecret)) {
+        body = JSON.parse(this.scrub(JSON.stringify(body)));
+      }
     } catch {
       trace.error = 'unparsable response body';
       throw new TransientError(`WDT ${api}: unparsable response (HTTP ${status}, ${text.length} bytes)`, { trace });

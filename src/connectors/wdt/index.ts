@@ -99,6 +99,7 @@ export const platform: Platform = {
   catalogue,
   validateParams,
   connect,
+  sandboxBasePath: '/openapi2',
   sandbox: async (app, opts) => {
     await wdtSandboxPlugin(app, opts as WdtSimOptions);
   },
