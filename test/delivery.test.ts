@@ -55,7 +55,7 @@ describe('poison isolation', () => {
     const bad = await statusOf('PZ-17', 'error');
     expect(bad.error).toContain('PZ-17');
     expect(bad.attempts).toBe(1); // a business error is not retried blindly
-    const trades = (await getJson(`${sandbox.url}_sim/trades?limit=1000`)).trades ?? (await getJson(`${sandbox.url}_sim/trades?limit=1000`));
+    const { trades } = await getJson(`${sandbox.url}_sim/trades?limit=1000`);
     const tids = new Set((trades as Array<{ tid: string }>).map((t) => t.tid));
     for (let i = 0; i < 50; i++) expect(tids.has(`PZ-${i}`), `PZ-${i}`).toBe(i !== 17);
     const good = await record('PZ-3');

@@ -8,9 +8,10 @@ import type { RunningQiao } from '../src/server/index.ts';
 import { getJson, getToken, push, seedOrder, seedWorkspace, startServer, waitFor } from './helpers.ts';
 
 type SimTrade = Record<string, any>;
+/** Raw orders (原始订单) as the sandbox stored them: the pushed trade plus the sandbox's push count. */
 const simTrades = async (base: string): Promise<SimTrade[]> => {
-  const body = await getJson(`${base}_sim/trades`);
-  return (Array.isArray(body) ? body : body.trades) as SimTrade[];
+  const body = (await getJson(`${base}_sim/trades`)) as { trades: Array<{ tid: string; shop_no: string; push_count: number; trade: SimTrade }> };
+  return body.trades.map((t) => ({ ...t.trade, tid: t.tid, shop_no: t.shop_no, push_count: t.push_count }));
 };
 
 describe('OpenCallback → WDT trade_push against a standalone sandbox', () => {

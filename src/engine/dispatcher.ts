@@ -11,6 +11,7 @@ import { MappingError, TransientError, ValidationError } from '../errors.ts';
 import type { MappedRecord } from '../mapping/index.ts';
 import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
 import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
+import { CircuitOpenError } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
 import type { SchemeRuntime } from './runtime.ts';
 
@@ -106,6 +107,12 @@ export class Dispatcher {
     const id = rt.def.id;
     while (this.running && this.active.has(id)) {
       try {
+        // A connector that is paused, open-circuited or slowing down after a rate limit: claim nothing yet.
+        const blocked = rt.limiter.blockedUntil(Date.now());
+        if (blocked > Date.now()) {
+          await this.sleep(id, Math.min(this.opts.idleMs, blocked - Date.now()));
+          continue;
+        }
         const claimed = await this.store.claim(id, this.opts.claimLimit, this.opts.leaseMs, Date.now());
         if (claimed.length) {
           await this.process(rt, claimed);
@@ -187,22 +194,35 @@ export class Dispatcher {
     const api = rt.targetApi.name;
     const callParams = part[0].ready.mapped.call;
     const items = part.map((p) => p.ready.mapped.item);
-    const release = await rt.limiter.acquire();
+    let release: () => void;
+    try {
+      release = await rt.limiter.acquire();
+    } catch (err) {
+      if (!(err instanceof CircuitOpenError)) throw err;
+      for (const p of part) out.push(this.defer(p, err.retryAt, err.message));
+      return;
+    }
     let outcome: WriteOutcome;
     try {
       outcome = await rt.client.write(api, callParams, items);
     } catch (err) {
       const transient = err instanceof TransientError;
+      const rateLimited = transient && (err as TransientError).rateLimited;
+      if (transient) rt.limiter.onTransientFailure(rateLimited);
+      else rt.limiter.onSuccess(); // it answered: alive
       const trace = (err as { trace?: CallTrace }).trace;
       const ci = calls.push(this.callRow(rt, trace, transient ? 'transient' : 'business_error', (err as Error).message)) - 1;
       for (const p of part) {
         p.callIndexes.push(ci);
-        out.push(transient ? this.retryOrFail(rt, p, (err as Error).message) : this.fail(p, (err as Error).message));
+        // A rate limit is not the record's fault: it waits for the connector's slow-down, keeping its attempts.
+        if (rateLimited) out.push(this.defer(p, rt.limiter.blockedUntil(Date.now()), (err as Error).message));
+        else out.push(transient ? this.retryOrFail(rt, p, (err as Error).message) : this.fail(p, (err as Error).message));
       }
       return;
     } finally {
-      release();
+      release!();
     }
+    rt.limiter.onSuccess();
     const ci = calls.push(this.callRow(rt, outcome.trace, outcome.ok ? 'ok' : 'business_error', outcome.message)) - 1;
     for (const p of part) p.callIndexes.push(ci);
     if (outcome.ok) {
@@ -249,6 +269,22 @@ export class Dispatcher {
       attempts: rec.attempts + 1,
       callIndexes: p.callIndexes,
       events: [...p.events, { kind: 'error', message }],
+    };
+  }
+
+  /** Back to pending without using an attempt: the connector, not the record, is the problem. */
+  private defer(p: Pending, retryAt: number, message: string): Settlement {
+    const { rec, mapped } = p.ready;
+    return {
+      id: rec.id,
+      rev: rec.rev,
+      status: RecordStatus.pending,
+      mapped: mapped.item,
+      error: message,
+      attempts: rec.attempts,
+      dueAt: Math.max(retryAt, Date.now()),
+      callIndexes: p.callIndexes,
+      events: [...p.events, { kind: 'retry', message: `${message}; waiting until ${new Date(retryAt).toISOString()}` }],
     };
   }
 

@@ -32,8 +32,21 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly backlog: Gauge<'scheme' | 'status'>;
+  readonly breaker: Gauge<'connector'>;
 
-  constructor(readBacklog: () => Promise<Array<{ scheme: string; counts: Record<string, number> }>>) {
+  constructor(
+    readBacklog: () => Promise<Array<{ scheme: string; counts: Record<string, number> }>>,
+    readConnectors: () => Array<{ connector: string; breakerState: number; paused: boolean }>,
+  ) {
+    this.breaker = new Gauge({
+      name: 'qiao_connector_breaker_state',
+      help: 'Circuit breaker per target connector: 0 closed, 1 open, 2 half-open (probing), 3 paused by an operator',
+      labelNames: ['connector'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const c of readConnectors()) this.set({ connector: c.connector }, c.paused ? 3 : c.breakerState);
+      },
+    });
     this.backlog = new Gauge({
       name: 'qiao_records',
       help: 'Records per scheme and status (pending + queued = backlog)',

@@ -7,7 +7,7 @@ import type { ConnectorDef, SchemeDef } from '../metadata/types.ts';
 import { DEFAULT_RETRY_LADDER, type Workspace } from '../metadata/workspace.ts';
 import { compileSource, compileTarget, type CompiledSource, type CompiledTarget } from '../mapping/index.ts';
 import type { IdCheckMode } from '../store/types.ts';
-import { LocalLimiter, type CallLimiter } from './limiter.ts';
+import { ConnectorLimiter, type CallLimiter } from './limiter.ts';
 
 export interface SchemeRuntime {
   def: SchemeDef;
@@ -26,6 +26,8 @@ export interface SchemeRuntime {
 
 export interface Runtime {
   schemes: Map<string, SchemeRuntime>;
+  /** One limiter (rate, concurrency, breaker, pause) per target connector. */
+  limiters: Map<string, CallLimiter>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export function buildRuntime(ws: Workspace, platforms: Map<string, Platform>): R
     if (!client) {
       client = platform.connect({ name: conn.name, env: conn.env, params: conn.params });
       clients.set(conn.name, client);
-      limiters.set(conn.name, new LocalLimiter(conn.limits?.concurrency ?? 4, conn.limits?.qps));
+      limiters.set(conn.name, new ConnectorLimiter({ concurrency: conn.limits?.concurrency, qps: conn.limits?.qps }));
     }
     const targetApi = platform.catalogue.find((a) => a.name === def.target.metadata.api)!;
     const apiMax = targetApi.batch?.max ?? 1;
@@ -62,6 +64,7 @@ export function buildRuntime(ws: Workspace, platforms: Map<string, Platform>): R
   }
   return {
     schemes,
+    limiters,
     async close() {
       await Promise.all([...clients.values()].map((c) => c.close()));
     },

@@ -210,11 +210,24 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       api.post(`/api/schemes/:schemeId/${action}`, async (req) => {
         const rt = schemeOf(req);
         rt.def.enabled = action === 'start';
-        await o.store.setSchemeState(rt.def.id, { enabled: rt.def.enabled });
+        await o.store.setState(`scheme:${rt.def.id}`, { enabled: rt.def.enabled });
         if (action === 'start') o.dispatcher.startScheme(rt.def.id);
         else await o.dispatcher.stopScheme(rt.def.id);
         req.log.info({ scheme: rt.def.id, by: actor(req) }, `scheme ${action}`);
         return { id: rt.def.id, enabled: rt.def.enabled, running: o.dispatcher.isActive(rt.def.id) };
+      });
+
+    // Pause/resume a target connector: every scheme writing through it holds its records. Persisted.
+    for (const action of ['pause', 'resume'] as const)
+      api.post(`/api/connectors/:name/${action}`, async (req) => {
+        const { name } = req.params as { name: string };
+        const limiter = o.runtime.limiters.get(name);
+        if (!limiter) throw new HttpError(404, 'not_found', `no target connector "${name}"`);
+        limiter.setPaused(action === 'pause');
+        await o.store.setState(`connector:${name}`, { paused: limiter.paused });
+        if (action === 'resume') for (const rt of o.runtime.schemes.values()) if (rt.targetConnector.name === name) o.dispatcher.wake(rt.def.id);
+        req.log.info({ connector: name, by: actor(req) }, `connector ${action}`);
+        return { name, paused: limiter.paused, breakerState: limiter.breakerState };
       });
 
     // 重新排队 / 忽略 by ids or by filter. Records in flight are left alone.

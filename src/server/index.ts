@@ -56,12 +56,18 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
     const tokens = new TokenIssuer(loadOrCreateKey(o.dataDir));
     // A start/stop done through the API outlives restarts and overrides the workspace file's `enabled`.
     for (const rt of runtime.schemes.values()) {
-      const state = await store.getSchemeState(rt.def.id);
+      const state = await store.getState<{ enabled?: boolean }>(`scheme:${rt.def.id}`);
       if (state?.enabled !== undefined) rt.def.enabled = state.enabled;
     }
     const schemeIds = [...runtime.schemes.keys()];
-    const metrics = new Metrics(async () =>
-      Promise.all(schemeIds.map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
+    for (const [name, limiter] of runtime.limiters) {
+      const state = await store.getState<{ paused?: boolean }>(`connector:${name}`);
+      if (state?.paused) limiter.setPaused(true);
+    }
+    const limiters = runtime.limiters;
+    const metrics = new Metrics(
+      async () => Promise.all(schemeIds.map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
+      () => [...limiters].map(([connector, l]) => ({ connector, breakerState: l.breakerState, paused: l.paused })),
     );
     const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics });
     const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel });

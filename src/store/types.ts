@@ -135,9 +135,9 @@ export interface Store {
   ignore(schemeId: string, filter: RecordFilter, actor: string, now: number): Promise<number>;
   /** Replace a record's content (an operator's fix) and send it again. False when it does not exist. */
   editContent(schemeId: string, id: number, content: string, hash: string, actor: string, now: number): Promise<boolean>;
-  /** Persisted per-scheme switches (started/stopped) that override the workspace file. */
-  getSchemeState(schemeId: string): Promise<{ enabled?: boolean } | null>;
-  setSchemeState(schemeId: string, state: { enabled: boolean }): Promise<void>;
+  /** Persisted operator switches that override the workspace files: `scheme:<id>` {enabled}, `connector:<name>` {paused}. */
+  getState<T extends object>(key: string): Promise<T | null>;
+  setState(key: string, state: object): Promise<void>;
   countByStatus(schemeId: string): Promise<Record<string, number>>;
   /** When the next pending record of the scheme becomes due (ms), or null. */
   nextDue(schemeId: string): Promise<number | null>;

@@ -66,8 +66,8 @@ CREATE TABLE IF NOT EXISTS record_events (
   call_id     INTEGER
 );
 CREATE INDEX IF NOT EXISTS record_events_record ON record_events (record_id, id);
-CREATE TABLE IF NOT EXISTS scheme_state (
-  scheme_id   TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS switches (
+  key         TEXT PRIMARY KEY,
   state       TEXT NOT NULL
 );
 `;
@@ -307,15 +307,15 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async getSchemeState(schemeId: string): Promise<{ enabled?: boolean } | null> {
-    const row = this.db.prepare('SELECT state FROM scheme_state WHERE scheme_id = ?').get(schemeId) as { state: string } | undefined;
-    return row ? (JSON.parse(row.state) as { enabled?: boolean }) : null;
+  async getState<T extends object>(key: string): Promise<T | null> {
+    const row = this.db.prepare('SELECT state FROM switches WHERE key = ?').get(key) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as T) : null;
   }
 
-  async setSchemeState(schemeId: string, state: { enabled: boolean }): Promise<void> {
+  async setState(key: string, state: object): Promise<void> {
     this.db
-      .prepare('INSERT INTO scheme_state (scheme_id, state) VALUES (?, ?) ON CONFLICT (scheme_id) DO UPDATE SET state = excluded.state')
-      .run(schemeId, JSON.stringify(state));
+      .prepare('INSERT INTO switches (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state')
+      .run(key, JSON.stringify(state));
   }
 
   async countByStatus(schemeId: string): Promise<Record<string, number>> {
