@@ -18,7 +18,7 @@ import { catalogueByName, type WdtApiSpec } from './catalogue.ts';
 export const MASK = '***';
 /** Business codes the sandbox uses for "slow down" and "operation in progress" (see docs/connectors/wdt.md). */
 export const DEFAULT_RATE_LIMIT_CODES: Array<string | number> = [1030, '调用过于频繁', '频率超限', '限流'];
-export const DEFAULT_TRANSIENT_CODES: Array<string | number> = [1020, '请勿重复操作', '系统繁忙'];
+export const DEFAULT_TRANSIENT_CODES: Array<string | number> = [1030, 1020, '请勿重复操作', '系统繁忙'];
 const MAX_TRACE_BODY = 100_000;
 
 export interface WdtClientOptions {
