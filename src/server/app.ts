@@ -2,7 +2,7 @@
  * The HTTP server: QEasy-compatible open API (oauth + push), the management API, health, and the mounted
  * platform sandboxes. Every error answer has one shape: `{code, error, message, issues?}`; no stack traces.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Platform } from '../connectors/types.ts';
 import type { Issue } from '../errors.ts';
 import type { AppDef, AppScope } from '../metadata/types.ts';
@@ -49,7 +49,8 @@ declare module 'fastify' {
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: o.bodyLimit ?? 5 * 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request log lines cost more than a push itself; errors and operator actions are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: o.logLevel ?? process.env.QIAO_LOG_LEVEL ?? 'info',
       redact: ['req.headers.authorization', 'req.query.access_token', '*.app_secret', '*.appsecret'],
