@@ -57,7 +57,7 @@ async function benchIntake(): Promise<void> {
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        setupRequest: (req: Record<string, unknown>) => {
+        setupRequest: (req) => {
           const tid = `B-${process.pid}-${n++}`;
           return { ...req, body: JSON.stringify({ content: [{ ...template, tid }] }) };
         },
