@@ -1,0 +1,68 @@
+/**
+ * What route modules share: the loaded workspace and runtime, the store, the dispatcher, and `authorize(scope)`.
+ * Each module in ./routes registers its routes from this context; app.ts only wires them.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Platform } from '../connectors/types.ts';
+import type { Dispatcher } from '../engine/dispatcher.ts';
+import type { GroupCommitter } from '../engine/group-commit.ts';
+import type { Metrics } from '../engine/metrics.ts';
+import type { Runtime, SchemeRuntime } from '../engine/runtime.ts';
+import type { AppDef, AppScope } from '../metadata/types.ts';
+import type { Workspace } from '../metadata/workspace.ts';
+import type { Store } from '../store/types.ts';
+import { HttpError } from './http-errors.ts';
+import type { TokenClaims, TokenIssuer } from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    claims?: TokenClaims;
+  }
+}
+
+export interface ServerContext {
+  workspace: Workspace;
+  runtime: Runtime;
+  store: Store;
+  platforms: Map<string, Platform>;
+  tokens: TokenIssuer;
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  committer: GroupCommitter;
+  appByKey: Map<string, AppDef>;
+  /** preHandler: a valid OpenAPI token of an app that has `scope`. */
+  authorize(scope: AppScope): (req: FastifyRequest) => Promise<void>;
+  /** The scheme named by the `:schemeId` route param, or 404. */
+  schemeOf(req: FastifyRequest): SchemeRuntime;
+  /** Who did it, for records' histories and logs. */
+  actor(req: FastifyRequest): string;
+}
+
+export function tokenOf(req: FastifyRequest): string | undefined {
+  const q = req.query as Record<string, unknown>;
+  if (typeof q.access_token === 'string' && q.access_token) return q.access_token;
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+export function makeAuthorize(tokens: TokenIssuer, appByKey: Map<string, AppDef>) {
+  return (scope: AppScope) => async (req: FastifyRequest) => {
+    const token = tokenOf(req);
+    if (!token) throw new HttpError(401, 'unauthorized', 'access token required (?access_token= or Authorization: Bearer); get one from POST /v2/oauth');
+    const claims = tokens.verify(token);
+    if ('error' in claims) throw new HttpError(401, 'unauthorized', claims.error);
+    const appDef = appByKey.get(claims.app);
+    if (!appDef) throw new HttpError(401, 'unauthorized', 'the app of this token no longer exists');
+    if (!appDef.scopes.includes(scope)) throw new HttpError(403, 'forbidden', `this app lacks the "${scope}" scope`);
+    req.claims = claims;
+  };
+}
+
+export function makeSchemeOf(runtime: Runtime) {
+  return (req: FastifyRequest): SchemeRuntime => {
+    const { schemeId } = req.params as { schemeId: string };
+    const rt = runtime.schemes.get(schemeId);
+    if (!rt) throw new HttpError(404, 'not_found', `no scheme "${schemeId}"`);
+    return rt;
+  };
+}
