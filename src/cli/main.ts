@@ -6,6 +6,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerWorkspace } from './commands/workspace.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerRecords } from './commands/records.ts';
+import { registerCatalogue, registerConnector } from './commands/catalogue.ts';
 import { CliError } from './util.ts';
 
 const program = new Command('qiao')
@@ -17,6 +18,8 @@ registerServe(program);
 registerWorkspace(program);
 registerSim(program);
 registerRecords(program);
+registerCatalogue(program);
+registerConnector(program);
 
 try {
   await program.parseAsync(process.argv);

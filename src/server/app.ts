@@ -14,6 +14,7 @@ import type { Store } from '../store/types.ts';
 import { makeAuthorize, makeSchemeOf, type ServerContext } from './context.ts';
 import { HttpError, sendError } from './http-errors.ts';
 import { openApiRoutes } from './routes/open-api.ts';
+import { platformRoutes } from './routes/platforms.ts';
 import { recordRoutes } from './routes/records.ts';
 import type { TokenIssuer } from './tokens.ts';
 
@@ -85,6 +86,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.addHook('preHandler', ctx.authorize('admin'));
     recordRoutes(api, ctx);
+    platformRoutes(api, ctx);
   });
 
   // Mounted sandboxes (simulators); they accept the workspace's sandbox connectors' credentials.
