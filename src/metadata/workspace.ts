@@ -15,9 +15,12 @@ import { ValidationError } from '../errors.ts';
 import type { Platform } from '../connectors/types.ts';
 import type { AppDef, ConnectorDef, MetadataDoc, SchemeDef, SchemeOptions } from './types.ts';
 import { compileSource, compileTarget, normaliseParams, type ValueMapDef } from '../mapping/index.ts';
+import { checkAlertRules, type AlertRule } from '../engine/alerts.ts';
 
 export interface WorkspaceSettings {
   sandboxes: string[];
+  /** Webhook alerts on errors and backlog (钉钉/企业微信/飞书 robots or JSON). */
+  alerts: AlertRule[];
 }
 
 export interface Workspace {
@@ -64,7 +67,7 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
       .map((f) => `${sub}/${f}`);
   };
 
-  const settings: WorkspaceSettings = { sandboxes: [] };
+  const settings: WorkspaceSettings = { sandboxes: [], alerts: [] };
   if (fs.existsSync(path.join(dir, 'workspace.json'))) {
     const s = read('workspace.json');
     if (s !== undefined) {
@@ -79,6 +82,7 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
             else settings.sandboxes.push(name);
           }
       }
+      if (isObject(s)) settings.alerts = checkAlertRules(s.alerts, issues);
     }
   }
 

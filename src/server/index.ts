@@ -9,6 +9,7 @@ import { loadPlatforms } from '../connectors/registry.ts';
 import { ValidationError } from '../errors.ts';
 import { loadWorkspace, type Workspace } from '../metadata/workspace.ts';
 import { Dispatcher, type DispatcherOptions } from '../engine/dispatcher.ts';
+import { AlertMonitor } from '../engine/alerts.ts';
 import { Metrics } from '../engine/metrics.ts';
 import { buildRuntime, type Runtime } from '../engine/runtime.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -36,6 +37,7 @@ export interface RunningQiao {
   tokens: TokenIssuer;
   dispatcher: Dispatcher;
   metrics: Metrics;
+  alerts: AlertMonitor;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,14 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
     await app.listen({ port, host: o.host });
     // After listen: a target may be this server's own mounted sandbox.
     dispatcher.start();
+    const alerts = new AlertMonitor({
+      store,
+      rules: workspace.settings.alerts,
+      schemeIds: () => schemeIds,
+      intervalMs: Number((o.env ?? process.env).QIAO_ALERT_INTERVAL_MS ?? 30_000),
+      log: app.log,
+    });
+    alerts.start();
     const rt = runtime;
     let closed = false;
     return {
@@ -85,9 +95,11 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
       tokens,
       dispatcher,
       metrics,
+      alerts,
       async close() {
         if (closed) return;
         closed = true;
+        await alerts.stop();
         await app.close(); // stops accepting; pending pushes are committed first
         await dispatcher.stop(); // in-flight calls finish and settle
         await rt.close();

@@ -138,6 +138,8 @@ export interface Store {
   /** Persisted operator switches that override the workspace files: `scheme:<id>` {enabled}, `connector:<name>` {paused}. */
   getState<T extends object>(key: string): Promise<T | null>;
   setState(key: string, state: object): Promise<void>;
+  /** Records of the scheme that became errors since `since` (ms), for alerts. */
+  countErrorsSince(schemeId: string, since: number): Promise<number>;
   countByStatus(schemeId: string): Promise<Record<string, number>>;
   /** When the next pending record of the scheme becomes due (ms), or null. */
   nextDue(schemeId: string): Promise<number | null>;

@@ -318,6 +318,13 @@ export class SqliteStore implements Store {
       .run(key, JSON.stringify(state));
   }
 
+  async countErrorsSince(schemeId: string, since: number): Promise<number> {
+    const row = this.db
+      .prepare('SELECT COUNT(*) AS n FROM records WHERE scheme_id = ? AND status = 3 AND updated_at >= ?')
+      .get(schemeId, since) as { n: number };
+    return row.n;
+  }
+
   async countByStatus(schemeId: string): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const name of Object.keys(RecordStatus)) out[name] = 0;
