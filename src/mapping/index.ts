@@ -17,3 +17,4 @@ export { registerParser, parserNames, type ParserFn, type ParserSpec, type Parse
 export { FIELD_TYPES } from './coerce.ts';
 export { FORMATTERS } from './template.ts';
 export { Dec, parseDec } from './decimal.ts';
+export { registerFunction, compileExpression } from './sql/index.ts';
