@@ -92,7 +92,9 @@ function aggregate(op: string, field: string, rows: Record<string, unknown>[]): 
         if (present.length === 0) return undefined;
         out = div(total, new Dec(BigInt(present.length), 0), 10)!;
       }
-      return typeof present[0] === 'string' ? out.toString() : out.toSafeNumber() ?? out.toString();
+      // Text amounts keep their decimals ('0.10' + '0.20' = '0.30'); numbers stay numbers.
+      if (typeof present[0] === 'string') return (op === '$sum' ? new Dec(out.unscaled, out.scale, true) : out).toString();
+      return out.toSafeNumber() ?? out.toString();
     }
     case '$min': case '$max': {
       let best: unknown;
@@ -163,10 +165,8 @@ export function groupCalculateDetailed(items: Record<string, unknown>[], spec: u
       entry.rows.push(i);
     }
     for (const e of lines) {
-      if (e.rows.length > 1 || bodyCalc.some(([, op]) => op === '$count' || op === '$push' || op === '$addToSet')) {
-        const rows = e.rows.map((i) => items[i]!);
-        for (const [k, op] of bodyCalc) e.line[k.slice(prefix.length)] = aggregate(op, k, rows);
-      }
+      const rows = e.rows.map((i) => items[i]!);
+      for (const [k, op] of bodyCalc) e.line[k.slice(prefix.length)] = aggregate(op, k, rows);
     }
     for (let start = 0; start < lines.length || start === 0; start += maxLine) {
       const chunk = lines.slice(start, start + maxLine);
