@@ -95,6 +95,11 @@ export interface Platform {
   envs: Record<string, { baseUrl?: string }>;
   params: ConnectorParamSpec[];
   catalogue: ApiSpec[];
+  /**
+   * For platforms whose APIs are open-ended (the generic `http` platform: any path), the spec of an API the
+   * catalogue does not list, or undefined when `name` is not a valid API name. `params` are the connector's.
+   */
+  resolveApi?(name: string, params: Record<string, unknown>): ApiSpec | undefined;
   /** Check params beyond required/secret flags; return problems as {path: 'params.x', message}. */
   validateParams?(params: Record<string, unknown>): Array<{ path: string; message: string }>;
   connect?(conn: ConnectorConfig): PlatformClient;
