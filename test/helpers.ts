@@ -24,6 +24,8 @@ export interface WorkspaceTweaks {
   /** Extra apps: file name → content. */
   apps?: Record<string, unknown>;
   connectorLimits?: Record<string, unknown>;
+  /** Extra WDT connector params (timeout_ms …). */
+  connectorParams?: Record<string, unknown>;
 }
 
 /** A copy of examples/seed with tweaks, in a temp folder. */
@@ -34,6 +36,7 @@ export function seedWorkspace(t: WorkspaceTweaks = {}): string {
   const conn = JSON.parse(fs.readFileSync(connFile, 'utf8'));
   if (t.wdtBaseUrl) conn.params.base_url = t.wdtBaseUrl;
   if (t.connectorLimits) conn.limits = t.connectorLimits;
+  if (t.connectorParams) conn.params = { ...conn.params, ...t.connectorParams };
   fs.writeFileSync(connFile, JSON.stringify(conn, null, 2));
   if (t.noMountedSandbox) fs.writeFileSync(path.join(dir, 'workspace.json'), '{"sandboxes": []}');
   if (t.options) {

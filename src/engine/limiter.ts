@@ -1,8 +1,8 @@
 /**
  * Per-connector call control, shared by every scheme that writes through the connector:
  * - a token bucket (calls per second) and a cap on calls in flight;
- * - adaptive slow-down: a rate-limit answer halves the concurrency and pauses calls (1 s, doubling to 60 s);
- *   successes recover gradually;
+ * - adaptive slow-down (AIMD): a rate-limit answer halves the call rate and the concurrency and pauses calls
+ *   for a second; each success raises the rate by 2 %, so the connector settles just under the target's limit;
  * - a circuit breaker: after N consecutive transient failures the connector is "open" (no calls) for a cool-down,
  *   then one probe call decides whether it closes again;
  * - an operator pause.
@@ -60,7 +60,10 @@ export class ConnectorLimiter implements CallLimiter {
   private cooldownMs: number;
   private probing = false;
   private slowUntil = 0;
-  private slowMs = 0;
+  /** Calls per second learned from rate-limit answers; undefined = no learned cap. */
+  adaptiveQps?: number;
+  /** Start times of recent calls, to know the rate we were going at when told to slow down. */
+  private readonly recent: number[] = [];
   private successes = 0;
   private readonly now: () => number;
 
@@ -68,7 +71,9 @@ export class ConnectorLimiter implements CallLimiter {
     this.now = o.now ?? Date.now;
     this.maxConcurrency = o.concurrency ?? 4;
     this.concurrency = this.maxConcurrency;
-    this.tokens = o.qps ?? 0;
+    // A bucket of one token: calls are spaced 1/qps apart, so no one-second window ever sees more than qps
+    // (a bucket of qps tokens would allow a burst of 2 × qps across a second boundary).
+    this.tokens = o.qps ? 1 : 0;
     this.lastRefill = this.now();
     this.cooldownMs = o.breakerCooldownMs ?? 30_000;
   }
@@ -97,7 +102,10 @@ export class ConnectorLimiter implements CallLimiter {
     if (this.slowUntil > now) await sleep(this.slowUntil - now);
     while (this.inFlight >= this.concurrency) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
-    if (this.o.qps) await this.takeToken(this.o.qps);
+    const qps = Math.min(this.o.qps ?? Infinity, this.adaptiveQps ?? Infinity);
+    if (qps !== Infinity) await this.takeToken(qps);
+    this.recent.push(this.now());
+    if (this.recent.length > 256) this.recent.splice(0, this.recent.length - 256);
     let released = false;
     return () => {
       if (released) return;
@@ -114,25 +122,30 @@ export class ConnectorLimiter implements CallLimiter {
       this.cooldownMs = this.o.breakerCooldownMs ?? 30_000;
     }
     this.probing = false;
-    // Recover gradually from a rate limit: every 20 successes halve the pause and allow one more call in flight.
-    if (this.slowMs > 0 || this.concurrency < this.maxConcurrency) {
-      if (++this.successes >= 20) {
-        this.successes = 0;
-        this.slowMs = this.slowMs >= 1000 ? Math.floor(this.slowMs / 2) : 0;
-        this.concurrency = Math.min(this.maxConcurrency, this.concurrency + 1);
-        this.wakeWaiters();
-      }
+    if (this.adaptiveQps !== undefined) {
+      this.adaptiveQps *= 1.02;
+      // Far above anything we were told to respect: drop the learned cap.
+      if (this.adaptiveQps > 1000 || (this.o.qps && this.adaptiveQps >= this.o.qps)) this.adaptiveQps = undefined;
+    }
+    if (this.concurrency < this.maxConcurrency && ++this.successes >= 10) {
+      this.successes = 0;
+      this.concurrency++;
+      this.wakeWaiters();
     }
   }
 
   onTransientFailure(rateLimited: boolean): void {
     const now = this.now();
     if (rateLimited) {
-      this.slowMs = Math.min(60_000, Math.max(1000, this.slowMs * 2));
-      this.slowUntil = now + this.slowMs;
-      this.concurrency = Math.max(1, Math.floor(this.concurrency / 2));
-      this.successes = 0;
       this.probing = false;
+      this.successes = 0;
+      // Answers to calls that were already in flight when the first rate-limit answer came back say nothing
+      // new: slow down once per pause, not once per answer.
+      if (now < this.slowUntil) return;
+      const rate = this.recent.filter((t) => t > now - 1000).length;
+      this.adaptiveQps = Math.max(0.2, Math.min(this.adaptiveQps ?? rate, rate || 1) / 2);
+      this.slowUntil = now + 1000;
+      this.concurrency = Math.max(1, Math.floor(this.concurrency / 2));
       return;
     }
     this.failures++;
@@ -157,7 +170,7 @@ export class ConnectorLimiter implements CallLimiter {
   private async takeToken(qps: number): Promise<void> {
     for (;;) {
       const now = this.now();
-      this.tokens = Math.min(qps, this.tokens + ((now - this.lastRefill) / 1000) * qps);
+      this.tokens = Math.min(1, this.tokens + ((now - this.lastRefill) / 1000) * qps);
       this.lastRefill = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;

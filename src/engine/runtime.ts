@@ -43,7 +43,12 @@ export function buildRuntime(ws: Workspace, platforms: Map<string, Platform>): R
     if (!client) {
       client = platform.connect({ name: conn.name, env: conn.env, params: conn.params });
       clients.set(conn.name, client);
-      limiters.set(conn.name, new ConnectorLimiter({ concurrency: conn.limits?.concurrency, qps: conn.limits?.qps }));
+      limiters.set(conn.name, new ConnectorLimiter({
+          concurrency: conn.limits?.concurrency,
+          qps: conn.limits?.qps,
+          breakerThreshold: conn.limits?.breakerThreshold,
+          breakerCooldownMs: conn.limits?.breakerCooldownMs,
+        }));
     }
     const targetApi = platform.catalogue.find((a) => a.name === def.target.metadata.api)!;
     const apiMax = targetApi.batch?.max ?? 1;

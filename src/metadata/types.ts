@@ -89,6 +89,10 @@ export interface ConnectorLimits {
   qps?: number;
   /** Calls in flight at once (default 4). */
   concurrency?: number;
+  /** Consecutive transient failures that open the circuit breaker (default 5). */
+  breakerThreshold?: number;
+  /** How long an open breaker waits before its probe call (default 30000 ms, doubling to 5 min). */
+  breakerCooldownMs?: number;
 }
 
 export type AppScope = 'push' | 'admin';

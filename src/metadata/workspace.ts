@@ -115,9 +115,9 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
     if (connectors.has(c.name)) issues.push({ path: at('name'), message: `connector "${c.name}" is defined twice` });
     const limits = c.limits === undefined ? undefined : (c.limits as Record<string, unknown>);
     if (limits !== undefined) {
-      if (!isObject(limits)) issues.push({ path: at('limits'), message: 'must be an object {qps, concurrency}' });
+      if (!isObject(limits)) issues.push({ path: at('limits'), message: 'must be an object {qps, concurrency, breakerThreshold, breakerCooldownMs}' });
       else
-        for (const k of ['qps', 'concurrency'])
+        for (const k of ['qps', 'concurrency', 'breakerThreshold', 'breakerCooldownMs'])
           if (limits[k] !== undefined && !(typeof limits[k] === 'number' && (limits[k] as number) > 0))
             issues.push({ path: at(`limits.${k}`), message: 'must be a number > 0' });
     }
