@@ -97,9 +97,10 @@ export interface Platform {
   catalogue: ApiSpec[];
   /**
    * For platforms whose APIs are open-ended (the generic `http` platform: any path), the spec of an API the
-   * catalogue does not list, or undefined when `name` is not a valid API name. `params` are the connector's.
+   * catalogue does not list, or undefined when `name` is not a valid API name. `params` are the connector's;
+   * `use` says which side of a scheme asks (a source needs a query API, a target a write API).
    */
-  resolveApi?(name: string, params: Record<string, unknown>): ApiSpec | undefined;
+  resolveApi?(name: string, params: Record<string, unknown>, use: 'source' | 'target'): ApiSpec | undefined;
   /** Check params beyond required/secret flags; return problems as {path: 'params.x', message}. */
   validateParams?(params: Record<string, unknown>): Array<{ path: string; message: string }>;
   connect?(conn: ConnectorConfig): PlatformClient;
