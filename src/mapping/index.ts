@@ -18,3 +18,6 @@ export { FIELD_TYPES } from './coerce.ts';
 export { FORMATTERS } from './template.ts';
 export { Dec, parseDec } from './decimal.ts';
 export { registerFunction, compileExpression } from './sql/index.ts';
+export { inferFields, mergeFields } from './infer.ts';
+export { suggestMappings, SYNONYMS, type MappingSuggestion } from './suggest.ts';
+export { previewScheme, stableKey, DEFAULT_BATCH_SIZE, type PreviewInput, type PreviewResult, type PreviewCall, type PreviewError } from './preview.ts';
