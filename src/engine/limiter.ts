@@ -75,7 +75,7 @@ export class ConnectorLimiter implements CallLimiter {
     // (a bucket of qps tokens would allow a burst of 2 × qps across a second boundary).
     this.tokens = o.qps ? 1 : 0;
     this.lastRefill = this.now();
-    this.cooldownMs = o.breakerCooldownMs ?? 30_000;
+    this.cooldownMs = o.breakerCooldownMs ?? 10_000;
   }
 
   blockedUntil(now: number): number {
@@ -119,7 +119,7 @@ export class ConnectorLimiter implements CallLimiter {
     this.failures = 0;
     if (this.breakerState !== 0) {
       this.breakerState = 0;
-      this.cooldownMs = this.o.breakerCooldownMs ?? 30_000;
+      this.cooldownMs = this.o.breakerCooldownMs ?? 10_000;
     }
     this.probing = false;
     if (this.adaptiveQps !== undefined) {

@@ -91,7 +91,7 @@ export interface ConnectorLimits {
   concurrency?: number;
   /** Consecutive transient failures that open the circuit breaker (default 5). */
   breakerThreshold?: number;
-  /** How long an open breaker waits before its probe call (default 30000 ms, doubling to 5 min). */
+  /** How long an open breaker waits before its probe call (default 10000 ms, doubling to 5 min). */
   breakerCooldownMs?: number;
 }
 
