@@ -90,38 +90,10 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
   for (const rel of files('connectors')) {
     const c = read(rel);
     if (c === undefined) continue;
-    const at = (p: string) => `${rel}: ${p}`;
-    if (!isObject(c)) {
-      issues.push({ path: at('$'), message: 'must be an object' });
-      continue;
-    }
-    requireString(c, 'name', rel, issues);
-    requireString(c, 'platform', rel, issues);
-    requireString(c, 'env', rel, issues);
-    if (c.params !== undefined && !isObject(c.params)) issues.push({ path: at('params'), message: 'must be an object' });
-    if (typeof c.name !== 'string' || typeof c.platform !== 'string' || typeof c.env !== 'string') continue;
-    const platform = opts.platforms.get(c.platform);
-    if (!platform) {
-      issues.push({ path: at('platform'), message: `unknown platform "${c.platform}" (known: ${[...opts.platforms.keys()].join(', ')})` });
-      continue;
-    }
-    if (!(c.env in platform.envs))
-      issues.push({ path: at('env'), message: `unknown env "${c.env}" (one of: ${Object.keys(platform.envs).join(', ')})` });
-    const params = (isObject(c.params) ? c.params : {}) as Record<string, unknown>;
-    for (const spec of platform.params)
-      if (spec.required && (params[spec.name] === undefined || params[spec.name] === ''))
-        issues.push({ path: at(`params.${spec.name}`), message: `required (${spec.label})` });
-    for (const p of platform.validateParams?.(params) ?? []) issues.push({ path: at(p.path), message: p.message });
-    if (connectors.has(c.name)) issues.push({ path: at('name'), message: `connector "${c.name}" is defined twice` });
-    const limits = c.limits === undefined ? undefined : (c.limits as Record<string, unknown>);
-    if (limits !== undefined) {
-      if (!isObject(limits)) issues.push({ path: at('limits'), message: 'must be an object {qps, concurrency, breakerThreshold, breakerCooldownMs}' });
-      else
-        for (const k of ['qps', 'concurrency', 'breakerThreshold', 'breakerCooldownMs'])
-          if (limits[k] !== undefined && !(typeof limits[k] === 'number' && (limits[k] as number) > 0))
-            issues.push({ path: at(`limits.${k}`), message: 'must be a number > 0' });
-    }
-    connectors.set(c.name, { name: c.name, platform: c.platform, env: c.env, params, limits: limits as ConnectorDef['limits'] });
+    const conn = checkConnector(c, rel, opts.platforms, issues);
+    if (!conn) continue;
+    if (connectors.has(conn.name)) issues.push({ path: `${rel}: name`, message: `connector "${conn.name}" is defined twice` });
+    connectors.set(conn.name, conn);
   }
 
   const apps: AppDef[] = [];
@@ -178,7 +150,42 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
   return { workspace: { dir, settings, connectors, apps, schemes, maps }, issues };
 }
 
-function checkScheme(
+/** One connector definition (a file's content, or one made in the console); problems go to `issues` as `rel: path`. */
+export function checkConnector(c: unknown, rel: string, platforms: Map<string, Platform>, issues: Issue[]): ConnectorDef | undefined {
+  const at = (p: string) => `${rel}: ${p}`;
+  if (!isObject(c)) {
+    issues.push({ path: at('$'), message: 'must be an object' });
+    return undefined;
+  }
+  requireString(c, 'name', rel, issues);
+  requireString(c, 'platform', rel, issues);
+  requireString(c, 'env', rel, issues);
+  if (c.params !== undefined && !isObject(c.params)) issues.push({ path: at('params'), message: 'must be an object' });
+  if (typeof c.name !== 'string' || typeof c.platform !== 'string' || typeof c.env !== 'string') return undefined;
+  const platform = platforms.get(c.platform);
+  if (!platform) {
+    issues.push({ path: at('platform'), message: `unknown platform "${c.platform}" (known: ${[...platforms.keys()].join(', ')})` });
+    return undefined;
+  }
+  if (!(c.env in platform.envs))
+    issues.push({ path: at('env'), message: `unknown env "${c.env}" (one of: ${Object.keys(platform.envs).join(', ')})` });
+  const params = (isObject(c.params) ? c.params : {}) as Record<string, unknown>;
+  for (const spec of platform.params)
+    if (spec.required && (params[spec.name] === undefined || params[spec.name] === ''))
+      issues.push({ path: at(`params.${spec.name}`), message: `required (${spec.label})` });
+  for (const p of platform.validateParams?.(params) ?? []) issues.push({ path: at(p.path), message: p.message });
+  const limits = c.limits === undefined ? undefined : (c.limits as Record<string, unknown>);
+  if (limits !== undefined) {
+    if (!isObject(limits)) issues.push({ path: at('limits'), message: 'must be an object {qps, concurrency, breakerThreshold, breakerCooldownMs}' });
+    else
+      for (const k of ['qps', 'concurrency', 'breakerThreshold', 'breakerCooldownMs'])
+        if (limits[k] !== undefined && !(typeof limits[k] === 'number' && (limits[k] as number) > 0))
+          issues.push({ path: at(`limits.${k}`), message: 'must be a number > 0' });
+  }
+  return { name: c.name, platform: c.platform, env: c.env, params, limits: limits as ConnectorDef['limits'] };
+}
+
+export function checkScheme(
   s: unknown,
   rel: string,
   connectors: Map<string, ConnectorDef>,
