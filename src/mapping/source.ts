@@ -9,6 +9,7 @@ import { compileCondition, type CompiledCondition } from './condition.ts';
 import { childKey, normaliseWithIssues } from './params.ts';
 import { compileGetter, isPlainObject, parsePath } from './path.ts';
 import { Fail, RC } from './runtime.ts';
+import { CANONICAL_DATETIME } from './time.ts';
 
 export interface CompiledSource {
   /** Every issue of a pushed/polled record against the source fields, with paths like `order_list[0].oid`. */
@@ -181,18 +182,20 @@ function compileChecks(params: MetaParam[], metaPath: string, parentField: strin
     const children = Array.isArray(p.children) ? p.children : [];
     const childCheck = children.length ? compileChecks(children, `${mp}.children`, p.field, issues) : undefined;
     const scalar = kind === 'any' || kind === 'array' || kind === 'object' ? undefined : coercerFor(p.type);
+    const single = segs.length === 1 && typeof segs[0] === 'string' ? segs[0] : undefined;
     checks.push((obj, prefix, out, rc) => {
-      const path = prefix + key;
-      const v = get(obj);
+      const v = single !== undefined ? obj[single] : get(obj);
       if (v === undefined || v === null || v === '') {
-        if (required) out.push({ path, message: 'is required' });
+        if (required) out.push({ path: prefix + key, message: 'is required' });
         return;
       }
+      if (kind === 'string' && typeof v !== 'object') return;
+      const path = prefix + key;
       switch (kind) {
         case 'any':
           return;
         case 'string':
-          if (typeof v === 'object') out.push({ path, message: `expected text, got ${Array.isArray(v) ? 'a list' : 'an object'}` });
+          out.push({ path, message: `expected text, got ${Array.isArray(v) ? 'a list' : 'an object'}` });
           return;
         case 'object':
           if (!isPlainObject(v)) out.push({ path, message: 'expected an object' });
@@ -212,6 +215,7 @@ function compileChecks(params: MetaParam[], metaPath: string, parentField: strin
           }
           return;
         default:
+          if (kind === 'datetime' && typeof v === 'string' && CANONICAL_DATETIME.test(v)) return;
           try {
             scalar!(v, rc);
           } catch (e) {

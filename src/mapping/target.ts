@@ -24,8 +24,9 @@ import { compileGetter, isPlainObject, parsePath, setPath } from './path.ts';
 import { Fail, PENDING, RC, type LookupEntry, type MapContext } from './runtime.ts';
 import { compileFunctionValue, isFunctionValue } from './sql/index.ts';
 import {
-  compileTemplate, hasTemplate, parseTemplate, refsOf, ROOT_SCOPE, type Getter, type Scope,
+  compileTemplate, hasTemplate, parseTemplate, refsOf, ROOT_SCOPE, simpleRead, type Getter, type Scope,
 } from './template.ts';
+import { CANONICAL_DATETIME } from './time.ts';
 import { compileValueMap, parseMapRef, type MapFn, type ValueMapDef } from './valuemap.ts';
 
 export interface MappedRecord {
@@ -255,13 +256,18 @@ class TargetCompiler {
 
     const constant = value.constant;
     const get: Getter = value.get ?? (() => constant);
-    return { run: scalarRunner(get, value.expr ?? '', mapFn, mapExpr, coerce, parser, required, dataPath, setter(keySegs)) };
+    const slow = scalarRunner(get, value.expr ?? '', mapFn, mapExpr, coerce, parser, required, dataPath, setter(keySegs));
+    if (value.simple && !mapFn && !parser && keySegs.length === 1) {
+      const fast = fastRunner(value.simple.depth, value.simple.key, keySegs[0]!, kind, required, slow);
+      if (fast) return { run: fast };
+    }
+    return { run: slow };
   }
 
   /** Getter for a scalar (or opaque) param value, or a constant. */
   private valueGetter(
     p: MetaParam, key: string, scope: Scope, mp: string, kind: string,
-  ): { get: Getter; expr: string; constant?: undefined } | { constant: unknown; get?: undefined; expr?: undefined } | undefined {
+  ): { get: Getter; expr: string; constant?: undefined; simple?: { depth: number; key: string } } | { constant: unknown; get?: undefined; expr?: undefined; simple?: undefined } | undefined {
     const env = this.env;
     const v = p.value;
     if (isUnset(v)) {
@@ -274,7 +280,7 @@ class TargetCompiler {
         const g = compileGetter(segs);
         const d = scope.depth;
         this.lint(scope, key, mp);
-        return { get: (rc) => g(rc.frames[d]), expr: `${AUTOFILL} ${key}` };
+        return { get: (rc) => g(rc.frames[d]), expr: `${AUTOFILL} ${key}`, simple: segs.length === 1 ? { depth: d, key } : undefined };
       }
       return { constant: undefined };
     }
@@ -294,7 +300,7 @@ class TargetCompiler {
         return undefined;
       }
       for (const r of refsOf(t.parts)) if (!r.root) this.lint(scope, r.path, `${mp}.value`);
-      return { get: compileTemplate(t.parts, scope), expr: v };
+      return { get: compileTemplate(t.parts, scope), expr: v, simple: simpleRead(t.parts, scope) };
     }
     if ((kind === 'array' || kind === 'object') && PATH_LIKE.test(v)) {
       // QEasy names the source line table without braces: "value": "details_list".
@@ -500,6 +506,47 @@ function runParser(parser: (v: unknown) => unknown, v: unknown, dataPath: string
     throw asMappingError(e, rc.fillPath(dataPath), expr);
   }
 }
+
+/**
+ * Hot path for the most common parameter: a plain field read whose value is already what the type wants (text
+ * for string, canonical date-time text for datetime, any JSON value when untyped). Everything else falls back to
+ * the general runner, so behaviour is identical.
+ */
+function fastRunner(depth: number, srcKey: string, outKey: string, kind: string, required: boolean, slow: Runner): Runner | undefined {
+  const read = (rc: RC): unknown => {
+    const o = rc.frames[depth];
+    return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[srcKey] : NOPE;
+  };
+  switch (kind) {
+    case 'string':
+      return (rc, out) => {
+        const v = read(rc);
+        if (typeof v === 'string' && (v !== '' || !required)) out[outKey] = v;
+        else slow(rc, out);
+      };
+    case 'datetime':
+      return (rc, out) => {
+        const v = read(rc);
+        if (typeof v === 'string' && CANONICAL_DATETIME.test(v) && !v.startsWith('0000')) out[outKey] = v;
+        else slow(rc, out);
+      };
+    case 'any':
+      return (rc, out) => {
+        const v = read(rc);
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+          if (!required || v !== '') {
+            out[outKey] = v;
+            return;
+          }
+        }
+        slow(rc, out);
+      };
+    default:
+      return undefined;
+  }
+}
+
+const NOPE = Symbol('not a plain read');
 
 function scalarRunner(
   get: Getter, expr: string, mapFn: MapFn | undefined, mapExpr: string, coerce: Coercer,

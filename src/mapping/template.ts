@@ -159,6 +159,21 @@ function matchScope(ref: TemplateRef, scope: Scope): { depth: number; rest: Seg[
   return undefined;
 }
 
+/**
+ * When a template is just a plain one-key read from a known frame (`{{tid}}` on the record, `{{order_list.oid}}`
+ * inside order_list), the frame depth and key: the target compiler inlines those reads on its hot path.
+ */
+export function simpleRead(parts: TemplatePart[], scope: Scope): { depth: number; key: string } | undefined {
+  if (parts.length !== 1 || typeof parts[0] === 'string') return undefined;
+  const ref = parts[0]!;
+  if (ref.fmts.length || (ref.segs.length === 1 && typeof ref.segs[0] === 'string' && VAR_NAME.test(ref.segs[0]))) return undefined;
+  if (ref.root) return ref.segs.length === 1 && typeof ref.segs[0] === 'string' ? { depth: 0, key: ref.segs[0] } : undefined;
+  const m = matchScope(ref, scope);
+  if (m) return m.rest.length === 1 && typeof m.rest[0] === 'string' ? { depth: m.depth, key: m.rest[0] } : undefined;
+  if (scope.depth === 0 && ref.segs.length === 1 && typeof ref.segs[0] === 'string') return { depth: 0, key: ref.segs[0] };
+  return undefined;
+}
+
 /** Reader for the raw value of a reference (before formatters). */
 export function compileRefReader(ref: TemplateRef, scope: Scope): Getter {
   if (ref.root) {
