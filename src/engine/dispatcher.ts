@@ -8,7 +8,8 @@
  * - Mapping failures mark only that record as error, naming the field and the reason.
  */
 import { MappingError, TransientError, ValidationError } from '../errors.ts';
-import type { MappedRecord } from '../mapping/index.ts';
+import { groupCalculateDetailed, type MappedRecord } from '../mapping/index.ts';
+import { stableKey } from '../mapping/preview.ts';
 import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
 import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
 import { CircuitOpenError } from './limiter.ts';
@@ -28,8 +29,9 @@ export interface DispatcherOptions {
   log?: { error(obj: unknown, msg?: string): void };
 }
 
+/** One target item and the records it carries: one record, or several merged by the target's groupCalculate. */
 interface Ready {
-  rec: ClaimedRecord;
+  recs: ClaimedRecord[];
   mapped: MappedRecord;
 }
 
@@ -139,37 +141,63 @@ export class Dispatcher {
     });
   }
 
-  /** Map every claimed record, then deliver the mapped ones in chunks that share call-level params. */
+  /** Map every claimed record (merged first when the target has groupCalculate), then deliver the mapped ones in
+   *  chunks that share call-level params. */
   async process(rt: SchemeRuntime, claimed: ClaimedRecord[]): Promise<void> {
-    const failed: Settlement[] = [];
-    const groups = new Map<string, Ready[]>();
+    const failed: Settlement[][] = [];
+    const units: Array<{ recs: ClaimedRecord[]; content: Record<string, unknown> }> = [];
+    const contents: Record<string, unknown>[] = [];
+    const parsed: ClaimedRecord[] = [];
     for (const rec of claimed) {
       try {
-        const content = JSON.parse(rec.content) as Record<string, unknown>;
-        const m = rt.target.map(content);
+        contents.push(JSON.parse(rec.content) as Record<string, unknown>);
+        parsed.push(rec);
+      } catch (err) {
+        failed.push(this.mappingFailure([rec], err));
+      }
+    }
+    const spec = rt.def.target.metadata.groupCalculate;
+    if (spec !== undefined && spec !== null) {
+      try {
+        for (const g of groupCalculateDetailed(contents, spec)) units.push({ recs: g.rows.map((i) => parsed[i]), content: g.doc });
+      } catch (err) {
+        failed.push(this.mappingFailure(parsed, err));
+      }
+    } else parsed.forEach((rec, i) => units.push({ recs: [rec], content: contents[i] }));
+
+    const groups = new Map<string, Ready[]>();
+    for (const u of units) {
+      try {
+        const m = rt.target.map(u.content);
         const mapped = rt.target.async ? await m : (m as MappedRecord);
-        const key = JSON.stringify(mapped.call);
+        const key = stableKey(mapped.call);
         let g = groups.get(key);
         if (!g) groups.set(key, (g = []));
-        g.push({ rec, mapped });
+        g.push({ recs: u.recs, mapped });
       } catch (err) {
-        failed.push({
-          id: rec.id,
-          rev: rec.rev,
-          status: RecordStatus.error,
-          attempts: rec.attempts,
-          error: mappingMessage(err),
-          events: [{ kind: 'error', message: `mapping failed: ${mappingMessage(err)}`, data: issuesOf(err) }],
-        });
+        failed.push(this.mappingFailure(u.recs, err));
       }
     }
     if (failed.length) {
-      await this.store.settle([], failed, Date.now());
-      this.opts.metrics?.settled.inc({ scheme: rt.def.id, result: 'error' }, failed.length);
+      const flat = failed.flat();
+      await this.store.settle([], flat, Date.now());
+      this.opts.metrics?.settled.inc({ scheme: rt.def.id, result: 'error' }, flat.length);
     }
     const chunks: Ready[][] = [];
     for (const g of groups.values()) for (let i = 0; i < g.length; i += rt.batchSize) chunks.push(g.slice(i, i + rt.batchSize));
     await Promise.all(chunks.map((c) => this.deliver(rt, c)));
+  }
+
+  private mappingFailure(recs: ClaimedRecord[], err: unknown): Settlement[] {
+    const message = mappingMessage(err);
+    return recs.map((rec) => ({
+      id: rec.id,
+      rev: rec.rev,
+      status: RecordStatus.error,
+      attempts: rec.attempts,
+      error: message,
+      events: [{ kind: 'error', message: `mapping failed: ${message}`, data: issuesOf(err) }],
+    }));
   }
 
   private async deliver(rt: SchemeRuntime, chunk: Ready[]): Promise<void> {
@@ -199,7 +227,7 @@ export class Dispatcher {
       release = await rt.limiter.acquire();
     } catch (err) {
       if (!(err instanceof CircuitOpenError)) throw err;
-      for (const p of part) out.push(this.defer(p, err.retryAt, err.message));
+      for (const p of part) out.push(...this.defer(p, err.retryAt, err.message));
       return;
     }
     let outcome: WriteOutcome;
@@ -215,8 +243,8 @@ export class Dispatcher {
       for (const p of part) {
         p.callIndexes.push(ci);
         // A rate limit is not the record's fault: it waits for the connector's slow-down, keeping its attempts.
-        if (rateLimited) out.push(this.defer(p, rt.limiter.blockedUntil(Date.now()), (err as Error).message));
-        else out.push(transient ? this.retryOrFail(rt, p, (err as Error).message) : this.fail(p, (err as Error).message));
+        if (rateLimited) out.push(...this.defer(p, rt.limiter.blockedUntil(Date.now()), (err as Error).message));
+        else out.push(...(transient ? this.retryOrFail(rt, p, (err as Error).message) : this.fail(p, (err as Error).message)));
       }
       return;
     } finally {
@@ -228,13 +256,13 @@ export class Dispatcher {
     if (outcome.ok) {
       part.forEach((p, i) => {
         const itemError = outcome.itemErrors?.get(i);
-        out.push(itemError ? this.fail(p, itemError) : this.done(p));
+        out.push(...(itemError ? this.fail(p, itemError) : this.done(p)));
       });
       return;
     }
     const message = `${outcome.code ?? ''} ${outcome.message ?? 'target rejected the call'}`.trim();
     if (part.length === 1) {
-      out.push(this.fail(part[0], message));
+      out.push(...this.fail(part[0], message));
       return;
     }
     // Business error for a batch: isolate the bad record(s) by bisection, delivering the good ones now.
@@ -244,72 +272,50 @@ export class Dispatcher {
     await this.send(rt, part.slice(mid), calls, out);
   }
 
-  private done(p: Pending): Settlement {
-    const { rec, mapped } = p.ready;
-    return {
-      id: rec.id,
-      rev: rec.rev,
-      status: RecordStatus.done,
-      mapped: mapped.item,
-      error: null,
-      attempts: rec.attempts + 1,
-      callIndexes: p.callIndexes,
-      events: [...p.events, { kind: 'done' }],
-    };
+  /** The settlement of every record a pending item carries. */
+  private settleAll(p: Pending, f: (rec: ClaimedRecord) => Omit<Settlement, 'id' | 'rev' | 'mapped' | 'callIndexes'>): Settlement[] {
+    return p.ready.recs.map((rec) => ({ id: rec.id, rev: rec.rev, mapped: p.ready.mapped.item, callIndexes: p.callIndexes, ...f(rec) }));
   }
 
-  private fail(p: Pending, message: string): Settlement {
-    const { rec, mapped } = p.ready;
-    return {
-      id: rec.id,
-      rev: rec.rev,
-      status: RecordStatus.error,
-      mapped: mapped.item,
-      error: message,
-      attempts: rec.attempts + 1,
-      callIndexes: p.callIndexes,
-      events: [...p.events, { kind: 'error', message }],
-    };
+  private done(p: Pending): Settlement[] {
+    return this.settleAll(p, (rec) => ({ status: RecordStatus.done, error: null, attempts: rec.attempts + 1, events: [...p.events, { kind: 'done' }] }));
+  }
+
+  private fail(p: Pending, message: string): Settlement[] {
+    return this.settleAll(p, (rec) => ({ status: RecordStatus.error, error: message, attempts: rec.attempts + 1, events: [...p.events, { kind: 'error', message }] }));
   }
 
   /** Back to pending without using an attempt: the connector, not the record, is the problem. */
-  private defer(p: Pending, retryAt: number, message: string): Settlement {
-    const { rec, mapped } = p.ready;
-    return {
-      id: rec.id,
-      rev: rec.rev,
+  private defer(p: Pending, retryAt: number, message: string): Settlement[] {
+    const dueAt = Math.max(retryAt, Date.now());
+    return this.settleAll(p, (rec) => ({
       status: RecordStatus.pending,
-      mapped: mapped.item,
       error: message,
       attempts: rec.attempts,
-      dueAt: Math.max(retryAt, Date.now()),
-      callIndexes: p.callIndexes,
+      dueAt,
       events: [...p.events, { kind: 'retry', message: `${message}; waiting until ${new Date(retryAt).toISOString()}` }],
-    };
+    }));
   }
 
-  private retryOrFail(rt: SchemeRuntime, p: Pending, message: string): Settlement {
-    const { rec, mapped } = p.ready;
-    const attempts = rec.attempts + 1;
-    if (attempts > rt.maxRetries) {
-      const s = this.fail(p, `${message} (gave up after ${attempts} attempts)`);
-      return s;
-    }
-    const ladder = rt.retryLadderMs;
-    const base = ladder[Math.min(attempts - 1, ladder.length - 1)];
+  private retryOrFail(rt: SchemeRuntime, p: Pending, message: string): Settlement[] {
     // ±10% jitter so records that failed together do not all come back in the same instant.
-    const delay = Math.round(base * (0.9 + Math.random() * 0.2));
-    return {
-      id: rec.id,
-      rev: rec.rev,
-      status: RecordStatus.pending,
-      mapped: mapped.item,
-      error: message,
-      attempts,
-      dueAt: Date.now() + delay,
-      callIndexes: p.callIndexes,
-      events: [...p.events, { kind: 'retry', message: `${message}; attempt ${attempts} failed, next in ${Math.round(delay / 1000)} s` }],
-    };
+    const jitter = 0.9 + Math.random() * 0.2;
+    return this.settleAll(p, (rec) => {
+      const attempts = rec.attempts + 1;
+      if (attempts > rt.maxRetries) {
+        const final = `${message} (gave up after ${attempts} attempts)`;
+        return { status: RecordStatus.error, error: final, attempts, events: [...p.events, { kind: 'error', message: final }] };
+      }
+      const ladder = rt.retryLadderMs;
+      const delay = Math.round(ladder[Math.min(attempts - 1, ladder.length - 1)] * jitter);
+      return {
+        status: RecordStatus.pending,
+        error: message,
+        attempts,
+        dueAt: Date.now() + delay,
+        events: [...p.events, { kind: 'retry', message: `${message}; attempt ${attempts} failed, next in ${Math.round(delay / 1000)} s` }],
+      };
+    });
   }
 
   private callRow(rt: SchemeRuntime, trace: CallTrace | undefined, outcome: CallRow['outcome'], error?: string): CallRow {

@@ -1,45 +1,11 @@
 import type { Command } from 'commander';
+import fs from 'node:fs';
+import { callApi, withConnection, type ConnOptions } from '../api-client.ts';
 import { CliError, intOption } from '../util.ts';
-
-interface ConnOptions {
-  url: string;
-  appKey?: string;
-  appSecret?: string;
-}
-
-/** Talks to a running server's management API with an app that has the admin scope. */
-async function api(o: ConnOptions, pathAndQuery: string): Promise<unknown> {
-  const key = o.appKey ?? process.env.QIAO_APP_KEY;
-  const secret = o.appSecret ?? process.env.QIAO_APP_SECRET;
-  if (!key || !secret) throw new CliError('give --app-key and --app-secret (or QIAO_APP_KEY / QIAO_APP_SECRET) of an app with the admin scope');
-  let res: Response;
-  try {
-    res = await fetch(`${o.url}/v2/oauth`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ app_key: key, app_secret: secret }),
-    });
-  } catch (e) {
-    throw new CliError(`cannot reach ${o.url}: ${(e as Error).cause ? String((e as { cause: unknown }).cause) : (e as Error).message}`);
-  }
-  const auth = (await res.json()) as { access_token?: string; message?: string };
-  if (!res.ok || !auth.access_token) throw new CliError(`login failed: ${auth.message ?? res.status}`);
-  const r = await fetch(`${o.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${auth.access_token}` } });
-  const body = (await r.json()) as { message?: string; issues?: Array<{ path: string; message: string }> };
-  if (!r.ok) {
-    const details = body.issues?.map((i) => `\n  ${i.path}: ${i.message}`).join('') ?? '';
-    throw new CliError(`${r.status}: ${body.message ?? 'request failed'}${details}`);
-  }
-  return body;
-}
 
 export function registerRecords(program: Command): void {
   const rec = program.command('records').description('records of a scheme on a running server');
-  const conn = (c: Command) =>
-    c
-      .option('-u, --url <url>', 'server URL (env QIAO_URL)', process.env.QIAO_URL ?? 'http://127.0.0.1:8080')
-      .option('--app-key <key>', 'app with the admin scope (env QIAO_APP_KEY)')
-      .option('--app-secret <secret>', 'its secret (env QIAO_APP_SECRET)');
+  const conn = withConnection;
 
   conn(rec.command('list'))
     .argument('<scheme>', 'scheme id')
@@ -50,7 +16,7 @@ export function registerRecords(program: Command): void {
     .action(async (scheme: string, o: ConnOptions & { status?: string; limit: number; offset: number; json?: boolean }) => {
       const q = new URLSearchParams({ limit: String(o.limit), offset: String(o.offset) });
       if (o.status) q.set('status', o.status);
-      const res = (await api(o, `/api/schemes/${encodeURIComponent(scheme)}/records?${q}`)) as {
+      const res = (await callApi(o, 'GET', `/api/schemes/${encodeURIComponent(scheme)}/records?${q}`)) as {
         total: number;
         rows: Array<{ id: number; sourceId: string; statusName: string; attempts: number; error: string | null; updatedAt: number }>;
       };
@@ -67,7 +33,48 @@ export function registerRecords(program: Command): void {
     .argument('<record>', 'record id (number)')
     .description('the full trace of one record: content, mapped request, every call, history')
     .action(async (scheme: string, record: string, o: ConnOptions) => {
-      const res = await api(o, `/api/schemes/${encodeURIComponent(scheme)}/records/${encodeURIComponent(record)}`);
+      const res = await callApi(o, 'GET', `/api/schemes/${encodeURIComponent(scheme)}/records/${encodeURIComponent(record)}`);
       process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
     });
+
+  // 重新排队 / 忽略: by record ids or by a filter; the history records who did it.
+  for (const action of ['requeue', 'ignore'] as const)
+    conn(rec.command(action))
+      .argument('<scheme>', 'scheme id')
+      .argument('[ids...]', 'record ids')
+      .option('-s, --status <list>', 'comma-separated statuses, e.g. error')
+      .option('--from <time>', 'created at or after (ISO date-time)')
+      .option('--to <time>', 'created at or before (ISO date-time)')
+      .option('--error <text>', 'error message contains')
+      .description(action === 'requeue' ? 'send records again (重新排队), by ids or filter' : 'set records aside (忽略), by ids or filter')
+      .action(async (scheme: string, ids: string[], o: ConnOptions & { status?: string; from?: string; to?: string; error?: string }) => {
+        const filter: Record<string, unknown> = {};
+        if (ids.length) filter.ids = ids.map((x) => (/^\d+$/.test(x) ? Number(x) : NaN)).map((n, i) => (Number.isNaN(n) ? fail(ids[i]) : n));
+        if (o.status) filter.status = o.status.split(',').map((s) => (/^\d+$/.test(s) ? Number(s) : s.trim()));
+        if (o.from) filter.from = o.from;
+        if (o.to) filter.to = o.to;
+        if (o.error) filter.error = o.error;
+        const r = await callApi(o, 'POST', `/api/schemes/${encodeURIComponent(scheme)}/records/${action}`, filter);
+        process.stdout.write(`${action === 'requeue' ? `${r.requeued} record(s) re-queued` : `${r.ignored} record(s) ignored`}\n`);
+      });
+
+  conn(rec.command('edit'))
+    .argument('<scheme>', 'scheme id')
+    .argument('<record>', 'record id')
+    .requiredOption('-f, --file <file>', 'JSON file with the corrected record content')
+    .description("replace a record's content (checked like a push) and send it again")
+    .action(async (scheme: string, record: string, o: ConnOptions & { file: string }) => {
+      let content: unknown;
+      try {
+        content = JSON.parse(fs.readFileSync(o.file, 'utf8'));
+      } catch (e) {
+        throw new CliError(`--file ${o.file}: ${(e as Error).message}`);
+      }
+      const r = await callApi(o, 'PUT', `/api/schemes/${encodeURIComponent(scheme)}/records/${encodeURIComponent(record)}/content`, { content });
+      process.stdout.write(`record ${r.id} (${r.sourceId}) updated; status ${r.statusName}\n`);
+    });
+}
+
+function fail(id: string): never {
+  throw new CliError(`record ids are numbers, got "${id}"`);
 }
