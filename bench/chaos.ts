@@ -17,7 +17,7 @@ import path from 'node:path';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import { freePort } from '../src/server/index.ts';
 import { runKillLoop } from '../test/chaos-harness.ts';
-import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor } from '../test/helpers.ts';
+import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from '../test/helpers.ts';
 
 const ORDERS = Number(process.env.BENCH_CHAOS_ORDERS ?? 5000);
 const KILLS = Number(process.env.BENCH_CHAOS_KILLS ?? 5);
@@ -26,7 +26,7 @@ const children: ChildProcess[] = [];
 
 async function serve(ws: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', tmpDir('qiao-bench-'), '--port', String(port)], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', tmpDir('qiao-bench-'), '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, QIAO_LOG_LEVEL: 'error' },
     stdio: 'ignore',

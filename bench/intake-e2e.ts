@@ -13,14 +13,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../src/server/index.ts';
-import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor } from '../test/helpers.ts';
+import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from '../test/helpers.ts';
 
 const INTAKE_SECONDS = Number(process.env.BENCH_INTAKE_SECONDS ?? 10);
 const E2E_ORDERS = Number(process.env.BENCH_E2E_ORDERS ?? 20_000);
 const children: ChildProcess[] = [];
 
 function qiao(args: string[]): ChildProcess {
-  const c = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), ...args], {
+  const c = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), ...args], {
     cwd: ROOT,
     env: { ...process.env, QIAO_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

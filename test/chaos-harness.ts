@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import { freePort } from '../src/server/index.ts';
-import { DEMO_APP, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor } from './helpers.ts';
+import { DEMO_APP, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from './helpers.ts';
 
 export interface ChaosOptions {
   orders: number;
@@ -43,7 +43,7 @@ export async function runKillLoop(o: ChaosOptions): Promise<ChaosResult> {
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const startServer = async () => {
-    child = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', data, '--port', String(port)], {
+    child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', data, '--port', String(port)], {
       cwd: ROOT,
       env: { ...process.env, QIAO_LOG_LEVEL: 'error' },
       stdio: 'ignore',

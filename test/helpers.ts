@@ -9,6 +9,8 @@ import { startQiao, type RunningQiao } from '../src/server/index.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SEED = path.join(ROOT, 'examples/seed');
+/** Node flags `npm start` and the `qiao` command run the server with (see bin/qiao.mjs). */
+export const SERVER_NODE_ARGS = ['--max-old-space-size=256'];
 export const DEMO_APP = { app_key: 'qiao-demo', app_secret: 'qiao-demo-secret-change-me' };
 
 export function tmpDir(prefix = 'qiao-'): string {

@@ -71,10 +71,14 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   };
 
   // Health and metrics are open (like most exporters): they reveal counts, never content or secrets.
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    schemes: [...o.runtime.schemes.keys()].map((id) => ({ id, running: o.dispatcher.isActive(id) })),
-  }));
+  app.get('/healthz', async () => {
+    const m = process.memoryUsage();
+    return {
+      status: 'ok',
+      schemes: [...o.runtime.schemes.keys()].map((id) => ({ id, running: o.dispatcher.isActive(id) })),
+      memory: { rssMB: Math.round(m.rss / 1048576), heapUsedMB: Math.round(m.heapUsed / 1048576) },
+    };
+  });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', o.metrics.registry.contentType);
     return o.metrics.registry.metrics();
