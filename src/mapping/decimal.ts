@@ -27,7 +27,7 @@ export class Dec {
   }
 
   toNumber(): number {
-    return Number(this.toString());
+    return this.scale === 0 ? Number(this.unscaled) : Number(this.toString());
   }
 
   isInteger(): boolean {
@@ -51,17 +51,17 @@ export function POW10(n: number): bigint {
 }
 
 function formatDec(u: bigint, scale: number, fixed: boolean): string {
+  if (u === 0n) return fixed && scale > 0 ? `0.${'0'.repeat(scale)}` : '0';
   const neg = u < 0n;
   let digits = (neg ? -u : u).toString();
   if (scale > 0) {
     if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
-    let int = digits.slice(0, digits.length - scale);
-    let frac = digits.slice(digits.length - scale);
-    if (!fixed) frac = frac.replace(/0+$/, '');
-    digits = frac ? `${int}.${frac}` : int;
-    if (!fixed && frac === '' && int === '0') return '0';
+    const cut = digits.length - scale;
+    let end = digits.length;
+    if (!fixed) while (end > cut && digits.charCodeAt(end - 1) === 48) end--;
+    digits = end > cut ? `${digits.slice(0, cut)}.${digits.slice(cut, end)}` : digits.slice(0, cut);
   }
-  return neg && digits !== '0' && !/^0(\.0*)?$/.test(digits) ? `-${digits}` : digits;
+  return neg ? `-${digits}` : digits;
 }
 
 /** Plain decimal text of a JS number (no exponent). */
@@ -74,8 +74,17 @@ export function numberText(n: number): string {
 
 const DEC_RE = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 
+const SIMPLE_RE = /^-?\d{1,15}(\.\d{1,15})?$/;
+
 /** Parse decimal text (`-12.50`, `.5`, `1e3`, surrounding blanks allowed). undefined when not a number. */
 export function parseDec(text: string): Dec | undefined {
+  if (text.length <= 31 && SIMPLE_RE.test(text)) {
+    // common case (amounts, quantities): digits fit a double exactly, so skip BigInt's string parser
+    const dot = text.indexOf('.');
+    if (dot < 0) return new Dec(BigInt(Number(text)), 0);
+    const digits = text.slice(0, dot) + text.slice(dot + 1);
+    if (digits.length <= 16) return new Dec(BigInt(Number(digits)), text.length - dot - 1);
+  }
   const m = DEC_RE.exec(text);
   if (!m) return undefined;
   const int = m[2] ?? '';

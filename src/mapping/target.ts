@@ -18,6 +18,7 @@ import type { MetadataDoc, MetaParam } from '../metadata/types.ts';
 import { coercerFor, isKnownType, isMissing, kindOf, plain, type Coercer } from './coerce.ts';
 import { newEnv, type CompileEnv } from './env.ts';
 import { compileFindCollectionValue, isFindCollection } from './lookup.ts';
+import { compileSource, FLAT_LINE, FLAT_SOURCE_ID } from './source.ts';
 import { childKey, normaliseWithIssues } from './params.ts';
 import { getParser, parserNames, type ParserSpec } from './parsers.ts';
 import { compileGetter, isPlainObject, parsePath, setPath } from './path.ts';
@@ -157,6 +158,17 @@ function declaredFields(doc: MetadataDoc): Set<string> {
   const type = typeof doc.type === 'string' ? doc.type.toUpperCase() : '';
   const lists = type === 'QUERY' ? [doc.response] : [doc.request, doc.response];
   for (const l of lists) if (Array.isArray(l)) walk(normaliseWithIssues(l, '').params, '');
+  // beatFlat rows carry line fields as <array>_<field>
+  let flat: string[] = [];
+  try {
+    flat = compileSource(doc).beatFlat;
+  } catch {
+    /* the source's own problems are reported where it is compiled */
+  }
+  for (const arr of flat) {
+    for (const f of [...out]) if (f.startsWith(`${arr}.`) && !f.slice(arr.length + 1).includes('.')) out.add(`${arr}_${f.slice(arr.length + 1)}`);
+  }
+  if (flat.length) out.add(FLAT_LINE).add(FLAT_SOURCE_ID);
   return out;
 }
 

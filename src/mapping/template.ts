@@ -6,7 +6,7 @@
 import { Dec } from './decimal.ts';
 import { compileGetter, getPath, parsePath, type Seg } from './path.ts';
 import { ENGINE_VARS, Fail, RC, readVar, VAR_NAME } from './runtime.ts';
-import { formatDate, formatDateTime, formatTime, isZeroDate, mysqlDateFormat, toEpochMs } from './time.ts';
+import { CANONICAL_DATE, CANONICAL_DATETIME, formatDate, formatDateTime, formatTime, isZeroDate, mysqlDateFormat, toEpochMs } from './time.ts';
 
 export interface FormatterCall {
   name: string;
@@ -113,9 +113,16 @@ function timeOf(v: unknown, rc: RC, name: string): number | undefined {
 
 /** Template formatters (`{{x|date}}`). Time formatters read Unix seconds/ms, Date or date text; output in ctx.tz. */
 export const FORMATTERS: Record<string, FormatterDef> = {
-  date: { fn: (v, rc) => { const ms = timeOf(v, rc, 'date'); return ms === undefined ? undefined : formatDate(ms, rc.tz); } },
-  datetime: { fn: (v, rc) => { const ms = timeOf(v, rc, 'datetime'); return ms === undefined ? undefined : formatDateTime(ms, rc.tz); } },
-  dateTime: { fn: (v, rc) => { const ms = timeOf(v, rc, 'dateTime'); return ms === undefined ? undefined : formatDateTime(ms, rc.tz); } },
+  // Wall-clock text already in the canonical form is in ctx.tz by definition: no parse/format round trip.
+  date: { fn: (v, rc) => {
+    if (typeof v === 'string' && (CANONICAL_DATETIME.test(v) || CANONICAL_DATE.test(v)) && !isZeroDate(v)) return v.slice(0, 10);
+    const ms = timeOf(v, rc, 'date'); return ms === undefined ? undefined : formatDate(ms, rc.tz);
+  } },
+  datetime: { fn: (v, rc) => {
+    if (typeof v === 'string' && CANONICAL_DATETIME.test(v) && !isZeroDate(v)) return v;
+    const ms = timeOf(v, rc, 'datetime'); return ms === undefined ? undefined : formatDateTime(ms, rc.tz);
+  } },
+  dateTime: { fn: (v, rc) => FORMATTERS.datetime!.fn(v, rc, undefined) },
   time: { fn: (v, rc) => { const ms = timeOf(v, rc, 'time'); return ms === undefined ? undefined : formatTime(ms, rc.tz); } },
   timestamp: { fn: (v, rc) => { const ms = timeOf(v, rc, 'timestamp'); return ms === undefined ? undefined : Math.floor(ms / 1000); } },
   timestampMs: { fn: (v, rc) => timeOf(v, rc, 'timestampMs') },

@@ -374,3 +374,14 @@ describe('errors are loud', () => {
     expect((err as MappingError).message).toContain('is not a date');
   });
 });
+
+describe('lint against beatFlat sources', () => {
+  it('flattened line fields (<array>_<field>) count as declared', () => {
+    const source: MetadataDoc = {
+      api: 's', type: 'QUERY', id: 'no', beatFlat: ['details'],
+      response: [{ field: 'no' }, { field: 'details', type: 'array', children: [{ field: 'details.goods' }] }],
+    };
+    const t = compileTarget(doc([{ field: 'g', value: '{{details_goods}}' }, { field: 'x', value: '{{details_nope}}' }]), { source });
+    expect(t.warnings.map((w) => w.path)).toEqual(['request[1].value']);
+  });
+});
