@@ -7,6 +7,7 @@ import { registerWorkspace } from './commands/workspace.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerRecords } from './commands/records.ts';
 import { registerCatalogue, registerConnector } from './commands/catalogue.ts';
+import { registerScheme } from './commands/scheme.ts';
 import { CliError } from './util.ts';
 
 const program = new Command('qiao')
@@ -20,6 +21,7 @@ registerSim(program);
 registerRecords(program);
 registerCatalogue(program);
 registerConnector(program);
+registerScheme(program);
 
 try {
   await program.parseAsync(process.argv);

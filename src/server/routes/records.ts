@@ -3,6 +3,8 @@
  * trace, start/stop schemes, pause connectors, re-queue / ignore / edit and resubmit records.
  */
 import { createHash } from 'node:crypto';
+import { previewScheme } from '../../mapping/preview.ts';
+import { ValidationError } from '../../errors.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Issue } from '../../errors.ts';
 import { RecordStatus, type RecordFilter } from '../../store/types.ts';
@@ -50,6 +52,21 @@ export function recordRoutes(api: FastifyInstance, c: ServerContext): void {
     const rec = await c.store.getRecord(schemeId, Number(recordId));
     if (!rec) throw new HttpError(404, 'not_found', `no record ${recordId} in scheme "${schemeId}"`);
     return rec;
+  });
+
+  // Dry run (预览): the exact target calls the samples would produce, batching included, every error listed.
+  api.post('/api/schemes/:schemeId/preview', async (req) => {
+    const rt = c.schemeOf(req);
+    const body = req.body as { samples?: unknown; content?: unknown } | undefined;
+    const samples = body?.samples ?? body?.content;
+    if (!Array.isArray(samples) || samples.length === 0)
+      throw new HttpError(400, 'bad_request', 'body must be {"samples": [record, …]}', [{ path: 'samples', message: 'required non-empty array' }]);
+    try {
+      return await previewScheme({ source: rt.def.source.metadata, target: rt.def.target.metadata, options: rt.def.options, maps: c.workspace.maps }, samples);
+    } catch (e) {
+      if (e instanceof ValidationError) throw new HttpError(400, 'bad_request', 'the scheme metadata is invalid', e.issues);
+      throw e;
+    }
   });
 
   // Start/stop (启动/停止): a stopped scheme keeps accepting pushes, as in QEasy, but sends nothing. Persisted.
