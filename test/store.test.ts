@@ -93,6 +93,15 @@ describe('SQLite record store', () => {
     expect(await store.nextDue('s1')).toBeGreaterThan(now);
   });
 
+  it('a recovered target pulls retries forward; records never tried keep their place', async () => {
+    await store.intake([item('A'), item('B')]);
+    const now = Date.now();
+    const [a] = await store.claim('s1', 1, 60_000, now);
+    await store.settle([], [{ id: a.id, rev: a.rev, status: RecordStatus.pending, attempts: 1, dueAt: now + 20_000, error: '502' }], now);
+    expect(await store.expediteRetries('s1', now + 1)).toBe(1);
+    expect((await store.claim('s1', 10, 60_000, now + 1)).map((r) => r.sourceId).sort()).toEqual(['A', 'B']);
+  });
+
   it('survives reopening (records are on disk) and releases claims of a stopped process', async () => {
     await store.intake([item('A'), item('B')]);
     await store.claim('s1', 1, 60 * 60_000, Date.now());

@@ -237,7 +237,7 @@ export class Dispatcher {
       const transient = err instanceof TransientError;
       const rateLimited = transient && (err as TransientError).rateLimited;
       if (transient) rt.limiter.onTransientFailure(rateLimited);
-      else rt.limiter.onSuccess(); // it answered: alive
+      else if (rt.limiter.onSuccess()) void this.recovered(rt); // it answered: alive
       const trace = (err as { trace?: CallTrace }).trace;
       const ci = calls.push(this.callRow(rt, trace, transient ? 'transient' : 'business_error', (err as Error).message)) - 1;
       for (const p of part) {
@@ -250,7 +250,7 @@ export class Dispatcher {
     } finally {
       release!();
     }
-    rt.limiter.onSuccess();
+    if (rt.limiter.onSuccess()) void this.recovered(rt);
     const ci = calls.push(this.callRow(rt, outcome.trace, outcome.ok ? 'ok' : 'business_error', outcome.message)) - 1;
     for (const p of part) p.callIndexes.push(ci);
     if (outcome.ok) {
@@ -283,6 +283,16 @@ export class Dispatcher {
 
   private fail(p: Pending, message: string): Settlement[] {
     return this.settleAll(p, (rec) => ({ status: RecordStatus.error, error: message, attempts: rec.attempts + 1, events: [...p.events, { kind: 'error', message }] }));
+  }
+
+  /** The connector's breaker just closed: records waiting on the retry ladder because of the outage go now. */
+  private async recovered(rt: SchemeRuntime): Promise<void> {
+    const now = Date.now();
+    for (const other of this.schemes.values()) {
+      if (other.targetConnector.name !== rt.targetConnector.name) continue;
+      const n = await this.store.expediteRetries(other.def.id, now);
+      if (n) this.wake(other.def.id);
+    }
   }
 
   /** Back to pending without using an attempt: the connector, not the record, is the problem. */

@@ -23,8 +23,8 @@ export class CircuitOpenError extends TransientError {
 export interface CallLimiter {
   /** Waits for a slot (or throws CircuitOpenError); call the returned function when the call is over. */
   acquire(): Promise<() => void>;
-  /** The target answered (any business answer counts: it is alive). */
-  onSuccess(): void;
+  /** The target answered (any business answer counts: it is alive). True when this closed an open breaker. */
+  onSuccess(): boolean;
   /** Transport failure, 5xx, timeout; `rateLimited` when the target asked us to slow down. */
   onTransientFailure(rateLimited: boolean): void;
   /** When calls may go again (ms epoch); ≤ now when open for business. */
@@ -115,9 +115,10 @@ export class ConnectorLimiter implements CallLimiter {
     };
   }
 
-  onSuccess(): void {
+  onSuccess(): boolean {
     this.failures = 0;
-    if (this.breakerState !== 0) {
+    const recovered = this.breakerState !== 0;
+    if (recovered) {
       this.breakerState = 0;
       this.cooldownMs = this.o.breakerCooldownMs ?? 10_000;
     }
@@ -132,6 +133,7 @@ export class ConnectorLimiter implements CallLimiter {
       this.concurrency++;
       this.wakeWaiters();
     }
+    return recovered;
   }
 
   onTransientFailure(rateLimited: boolean): void {

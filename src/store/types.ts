@@ -138,6 +138,8 @@ export interface Store {
   /** Persisted operator switches that override the workspace files: `scheme:<id>` {enabled}, `connector:<name>` {paused}. */
   getState<T extends object>(key: string): Promise<T | null>;
   setState(key: string, state: object): Promise<void>;
+  /** Pending records waiting for a later retry become due now (a target came back). Returns how many. */
+  expediteRetries(schemeId: string, now: number): Promise<number>;
   /** Records of the scheme that became errors since `since` (ms), for alerts. */
   countErrorsSince(schemeId: string, since: number): Promise<number>;
   countByStatus(schemeId: string): Promise<Record<string, number>>;
@@ -146,4 +148,100 @@ export interface Store {
   listRecords(schemeId: string, q: RecordQuery): Promise<{ total: number; rows: RecordRow[] }>;
   getRecord(schemeId: string, id: number): Promise<RecordDetail | null>;
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- scheduled sources (source runs and page jobs)
+
+/** One run of a scheme's polled source: a window [windowFrom, windowTo] read page by page, chunk by chunk. */
+export interface SourceRun {
+  id: number;
+  schemeId: string;
+  /** What started it: `cron`, `manual`, `upstream:<schemeId>`, `start`. */
+  trigger: string;
+  status: 'running' | 'done' | 'cancelled';
+  /** The whole window (ms epoch); null for sources without a time window (snapshots). */
+  windowFrom: number | null;
+  windowTo: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+  pages: number;
+  rows: number;
+  accepted: number;
+  duplicate: number;
+  filtered: number;
+  rejected: number;
+  /** Last failure of its current page (cleared when the page succeeds). */
+  error: string | null;
+}
+
+/** One page of a run: a durable job. Pending until its rows are committed; then done, and the next page is queued. */
+export interface SourceJob {
+  id: number;
+  runId: number;
+  schemeId: string;
+  status: 'pending' | 'done' | 'cancelled';
+  /** The chunk of the run's window this page belongs to (the API's maximum window at most). */
+  chunkFrom: number | null;
+  chunkTo: number | null;
+  /** 0-based page index within this pass over the chunk; the offset is page × pageSize. */
+  page: number;
+  pageSize: number;
+  /** Next-token for cursor paging (null on a chunk's first page). */
+  cursor: string | null;
+  /** total_count reported by this pass's first page (offset-drift detection). */
+  total: number | null;
+  /** 0 on the first read of a chunk; +1 for each re-read after the data changed under the pager. */
+  pass: number;
+  attempts: number;
+  dueAt: number;
+  error: string | null;
+  rows: number | null;
+  accepted: number | null;
+  duplicate: number | null;
+  filtered: number | null;
+  rejected: number | null;
+  /** Request params of the last attempt (secrets never appear: connectors sign outside params). */
+  request: unknown;
+  /** Rows rejected by the source metadata, with their problems (first few). */
+  issues: unknown;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export type NewSourceJob = Pick<SourceJob, 'chunkFrom' | 'chunkTo' | 'page' | 'pageSize' | 'cursor' | 'total' | 'pass'> & { dueAt: number };
+
+export interface PageResult {
+  rows: number;
+  accepted: number;
+  duplicate: number;
+  filtered: number;
+  rejected: number;
+  request: unknown;
+  issues?: unknown;
+  /** total_count this page reported (kept on a pass's first page). */
+  total?: number | null;
+}
+
+/** Durable state of scheduled sources. Every method that changes several rows does so in ONE transaction. */
+export interface SourceJobStore {
+  /** LAST_SYNC_TIME of a scheme (ms epoch), or null before its first completed window. */
+  getCursor(schemeId: string): Promise<number | null>;
+  /** Operator reset of LAST_SYNC_TIME (null = start over from the configured start time); cancels an open run. */
+  setCursor(schemeId: string, at: number | null, actor: string, now: number): Promise<void>;
+  /** The scheme's running run and its pending job, if any. */
+  openRun(schemeId: string): Promise<{ run: SourceRun; job: SourceJob | null } | null>;
+  /** Start a run with its first page job, unless one is open (then that one is returned, created=false). */
+  createRun(schemeId: string, trigger: string, window: { from: number | null; to: number | null }, first: NewSourceJob, now: number): Promise<{ run: SourceRun; job: SourceJob; created: boolean }>;
+  /**
+   * A page's rows are committed: mark the job done, and in the same transaction queue `next` (the next page or
+   * chunk), move the cursor to `cursor` (a chunk is complete), and finish the run when `finish` is set.
+   */
+  completePage(jobId: number, result: PageResult, then: { next?: NewSourceJob; cursor?: number; finish?: boolean }, now: number): Promise<void>;
+  /** The page failed (call or storage): it stays pending, due again at `dueAt`. */
+  failPage(jobId: number, error: string, dueAt: number, request: unknown, now: number): Promise<void>;
+  cancelRun(schemeId: string, reason: string, now: number): Promise<number>;
+  listRuns(schemeId: string, limit: number): Promise<SourceRun[]>;
+  listJobs(runId: number, limit: number): Promise<SourceJob[]>;
+  /** Schemes with an open run (resumed at start). */
+  openSchemes(): Promise<string[]>;
 }

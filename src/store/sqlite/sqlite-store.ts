@@ -318,6 +318,12 @@ export class SqliteStore implements Store {
       .run(key, JSON.stringify(state));
   }
 
+  async expediteRetries(schemeId: string, now: number): Promise<number> {
+    return this.db
+      .prepare('UPDATE records SET due_at = ? WHERE scheme_id = ? AND status = 0 AND due_at > ? AND attempts > 0')
+      .run(now, schemeId, now).changes;
+  }
+
   async countErrorsSince(schemeId: string, since: number): Promise<number> {
     const row = this.db
       .prepare('SELECT COUNT(*) AS n FROM records WHERE scheme_id = ? AND status = 3 AND updated_at >= ?')
