@@ -8,6 +8,8 @@ export interface CompileEnv {
   maps: Record<string, ValueMapDef>;
   /** Set when any value uses `_findCollection` (map() becomes async). */
   usesLookup: boolean;
+  /** Field paths the source metadata declares (for lint warnings), when known. */
+  sourceFields?: Set<string>;
 }
 
 export function newEnv(maps: Record<string, ValueMapDef> = {}): CompileEnv {

@@ -79,6 +79,7 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
   env.issues.push(...req.issues, ...other.issues);
 
   const sourceFields = opts.source ? declaredFields(opts.source) : undefined;
+  env.sourceFields = sourceFields;
   const c = new TargetCompiler(env, sourceFields);
   const itemPlans = c.level(req.params, ROOT_SCOPE, issuePath(base, 'request'), '', undefined);
   const callPlans = c.level(other.params, ROOT_SCOPE, issuePath(base, 'otherRequest'), 'call.', undefined);

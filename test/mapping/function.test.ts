@@ -368,3 +368,16 @@ describe('failures', () => {
     expect(runtimeError('BOOM()').message).toContain('kaput');
   });
 });
+
+describe('lint', () => {
+  it('warns when a quoted text in _function is the name of a declared source field', () => {
+    const t = compileTarget(
+      { api: 't', request: [{ field: 'trade_status', value: "_function case when 'kuaidi100Data.state' in ('301') then '70' else 'trade_status' end" }] },
+      { source: { api: 's', request: [{ field: 'kuaidi100Data', type: 'object', children: [{ field: 'kuaidi100Data.state' }] }, { field: 'trade_status' }] } },
+    );
+    expect(t.warnings.map((w) => w.message)).toEqual([
+      "'kuaidi100Data.state' is text; to read the field write '{{kuaidi100Data.state}}'",
+      "'trade_status' is text; to read the field write '{{trade_status}}'",
+    ]);
+  });
+});

@@ -140,7 +140,13 @@ function param(id: number, cx: Cx, asText: boolean): Ev {
 
 function stringNode(raw: string, quote: "'" | '"', cx: Cx): Ev {
   const value = unescapeLiteral(raw, quote);
-  if (!value.includes('__qs')) return () => value;
+  if (!value.includes('__qs')) {
+    // QEasy pages often lose the braces: 'kuaidi100Data.state' is text here, which is rarely what was meant.
+    if (cx.env.sourceFields?.has(value) && /[._]/.test(value)) {
+      cx.env.warnings.push({ path: cx.path, message: `'${value}' is text; to read the field write '{{${value}}}'` });
+    }
+    return () => value;
+  }
   const parts: (string | Ev)[] = [];
   let last = 0;
   for (const m of value.matchAll(new RegExp(IN_STRING_RE.source, 'g'))) {
