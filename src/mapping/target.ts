@@ -74,8 +74,8 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
   if (target === null || typeof target !== 'object') {
     throw new ValidationError([{ path: base || '(metadata)', message: 'metadata must be an object' }]);
   }
-  const req = normaliseWithIssues(target.request, issuePath(base, 'request'));
-  const other = normaliseWithIssues(target.otherRequest, issuePath(base, 'otherRequest'));
+  const req = normaliseWithIssues(withFieldKeys(target), issuePath(base, 'request'));
+  const other = normaliseWithIssues(callParams(target.otherRequest), issuePath(base, 'otherRequest'));
   env.issues.push(...req.issues, ...other.issues);
 
   const sourceFields = opts.source ? declaredFields(opts.source) : undefined;
@@ -144,6 +144,34 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
       throw new MappingError('(record)', 'lookups did not settle after 8 rounds');
     },
   };
+}
+
+/**
+ * otherRequest minus source-side settings (`beatFlat`), so a source document can be compiled to build its query
+ * params. The object form QEasy docs also show (`{"FormId": "X", "beatFlat": [...]}`) becomes fixed params.
+ */
+function callParams(other: unknown): unknown {
+  if (Array.isArray(other)) {
+    return other.filter((p) => !(p && typeof p === 'object' && ((p as MetaParam).field === 'beatFlat' || ((p as MetaParam).field === undefined && 'beatFlat' in p))));
+  }
+  if (other && typeof other === 'object') {
+    return Object.entries(other as Record<string, unknown>).filter(([k]) => k !== 'beatFlat').map(([field, value]) => ({ field, value }));
+  }
+  return other;
+}
+
+/**
+ * Kingdee ExecuteBillQuery (QEasy §3.2): on a QUERY document, a `FieldKeys` request param without a value is the
+ * list of the response fields ("the response list doubles as the FieldKeys list").
+ */
+function withFieldKeys(doc: MetadataDoc): unknown {
+  const req = doc.request;
+  if (!Array.isArray(req) || String(doc.type ?? '').toUpperCase() !== 'QUERY' || !Array.isArray(doc.response)) return req;
+  return req.map((p) => {
+    if (!p || typeof p !== 'object' || p.field !== 'FieldKeys' || !isUnset(p.value)) return p;
+    const keys = doc.response!.map((r) => r?.field).filter((f): f is string => typeof f === 'string' && f !== '');
+    return { ...p, value: keys };
+  });
 }
 
 function declaredFields(doc: MetadataDoc): Set<string> {

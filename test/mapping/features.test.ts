@@ -22,8 +22,14 @@ describe('variables and formatters', () => {
         { type: 'string', field: 'StartRow', label: '开始行索引', value: '{{PAGINATION_START_ROW}}', is_required: true },
         { type: 'int', field: 'TopRowCount', label: '返回总行数', value: '0', is_required: false },
         { type: 'string', field: 'FilterString', label: '过滤条件', value: "FApproveDate>='{{LAST_SYNC_TIME|dateTime}}'", is_required: false },
-        { type: 'array', field: 'FieldKeys', label: '需查询的字段key集合', value: ['FNumber', 'FName', 'FDocumentStatus'], parser: { name: 'ArrayToString', params: ',' }, is_required: true },
+        { type: 'array', field: 'FieldKeys', label: '需查询的字段key集合', parser: { name: 'ArrayToString', params: ',' }, describe: '金蝶分录主键ID格式:FPOOrderEntry_FEntryId,其它格式 FPurchaseOrgId.FNumber', is_required: true },
         { type: 'string', field: 'FormId', label: '业务对象表单Id', value: 'BD_UNIT', is_required: true },
+      ],
+      // the response list doubles as the FieldKeys list
+      response: [
+        { type: 'string', field: 'FNumber', label: '编码', value: null },
+        { type: 'string', field: 'FName', label: '名称', value: null },
+        { type: 'string', field: 'FDocumentStatus', label: '数据状态', value: null },
       ],
     };
     const t = compileTarget(doc);
@@ -36,6 +42,38 @@ describe('variables and formatters', () => {
     // a missing engine variable is an error, not an empty string
     expect(() => t.map({}, { now: NOW })).toThrow(MappingError);
     expect(() => t.map({}, { now: NOW })).toThrow(/variable PAGINATION_PAGE_SIZE is not set/);
+  });
+
+  it('每刻 reimbursement source (§3.3): flat parent:null params, _autoFillResponse response rows', () => {
+    const doc: MetadataDoc = {
+      id: 'formCode', api: '/api/openapi/form/reimburse', type: 'QUERY', method: 'POST', number: 'formCode', idCheck: true,
+      request: [
+        { id: 'createdAtStart', type: 'string', field: 'createdAtStart', label: '根据单据的创建时间', value: '1651390550000', parent: null },
+        { id: 'createdAtEnd', type: 'string', field: 'createdAtEnd', label: '根据单据的创建时间', value: '1652427351000', parent: null },
+        { id: 'pageSize', type: 'string', field: 'pageSize', label: '分页条数', value: '100', parent: null },
+        { id: 'offset', type: 'string', field: 'offset', label: '当前页首条数据在所有数据中的偏移量', value: '0', parent: null },
+        { id: 'formStatus', type: 'string', field: 'formStatus', label: '单据状态', value: 'COMPLETED', parent: null },
+      ],
+      response: [
+        { type: 'string', field: 'formDataCode', label: 'formDataCode', value: null, describe: '_autoFillResponse' },
+        { type: 'string', field: 'formCode', label: 'formCode', value: null, describe: '_autoFillResponse' },
+      ],
+    };
+    // the query params come out as configured
+    expect((compileTarget(doc).map({}) as MappedRecord).item).toEqual({
+      createdAtStart: '1651390550000', createdAtEnd: '1652427351000', pageSize: '100', offset: '0', formStatus: 'COMPLETED',
+    });
+    // polled rows are validated against response[], keyed by formCode
+    const src = compileSource(doc);
+    const row = { formDataCode: 'D1', formCode: 'BX001', extra: 1 };
+    expect(src.validate(row)).toEqual([]);
+    expect(src.idOf(row)).toBe('BX001');
+    expect(src.validate({ formCode: { nested: true } })).toEqual([{ path: 'formCode', message: 'expected text, got an object' }]);
+  });
+
+  it('target-side extras such as Kingdee distributionOrg are kept out of the mapping', () => {
+    const t = compileTarget({ api: 'batchSave', distributionOrg: '100016,100017,100018,100019', request: [{ field: 'FNumber', value: '{{code}}' }] });
+    expect((t.map({ code: 'M1' }) as MappedRecord).item).toEqual({ FNumber: 'M1' });
   });
 
   it('time window with |datetime / |date / |timestamp (a/12082)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
-import { compileSource, FLAT_LINE, FLAT_SOURCE_ID, normaliseParams } from '../../src/mapping/index.ts';
+import { compileSource, compileTarget, FLAT_LINE, FLAT_SOURCE_ID, normaliseParams, type MappedRecord } from '../../src/mapping/index.ts';
 import type { MetadataDoc } from '../../src/metadata/types.ts';
 import { seedOrder, seedSource } from './fixtures/seed.ts';
 
@@ -135,6 +135,14 @@ describe('beatFlat', () => {
     expect(rows.map((r) => r.no)).toEqual(['N-1', 'N-2', 'N-3']);
     expect(rows[1]).toMatchObject({ b_y: 2 });
     expect(s.flatten({ no: 'N', a: [], b: [] })).toEqual([{ no: 'N' }]);
+  });
+
+  it('the beatFlat setting is not a call param when the source document is compiled for its query params', () => {
+    const doc = { api: 'x', type: 'QUERY', id: 'no', otherRequest: [{ field: 'FormId', value: 'SAL' }, { beatFlat: ['details_list'] } as never] };
+    expect((compileTarget(doc).map({}) as MappedRecord).call).toEqual({ FormId: 'SAL' });
+    const objectForm = { api: 'x', otherRequest: { FormId: 'SAL', beatFlat: ['details_list'] } as never };
+    expect((compileTarget(objectForm).map({}) as MappedRecord).call).toEqual({ FormId: 'SAL' });
+    expect(compileSource(objectForm).beatFlat).toEqual(['details_list']);
   });
 
   it('rejects a bad beatFlat', () => {
