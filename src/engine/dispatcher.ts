@@ -8,7 +8,7 @@
  * - Mapping failures mark only that record as error, naming the field and the reason.
  */
 import { MappingError, TransientError, ValidationError } from '../errors.ts';
-import { groupCalculateDetailed, type MappedRecord } from '../mapping/index.ts';
+import { groupCalculateDetailed, type MapContext, type MappedRecord } from '../mapping/index.ts';
 import { stableKey } from '../mapping/preview.ts';
 import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
 import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
@@ -63,6 +63,11 @@ export class Dispatcher {
       log: opts.log,
       metrics: opts.metrics,
     };
+  }
+
+  /** What mappings see at run time: the clock, and `_findCollection` answered from the store. */
+  private mapContext(): MapContext {
+    return { now: new Date(), lookup: (q) => this.store.lookup(q) };
   }
 
   /** Starts the loops of every enabled scheme. */
@@ -168,7 +173,7 @@ export class Dispatcher {
     const groups = new Map<string, Ready[]>();
     for (const u of units) {
       try {
-        const m = rt.target.map(u.content);
+        const m = rt.target.map(u.content, this.mapContext());
         const mapped = rt.target.async ? await m : (m as MappedRecord);
         const key = stableKey(mapped.call);
         let g = groups.get(key);

@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.ts';
 import { loadWorkspace, type Workspace } from '../metadata/workspace.ts';
 import { Dispatcher, type DispatcherOptions } from '../engine/dispatcher.ts';
 import { AlertMonitor } from '../engine/alerts.ts';
+import { lookedUpFields } from '../engine/lookups.ts';
 import { Metrics } from '../engine/metrics.ts';
 import { buildRuntime, type Runtime } from '../engine/runtime.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -55,6 +56,7 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
   try {
     await store.releaseAllClaims(Date.now());
     runtime = buildRuntime(workspace, platforms);
+    for (const [schemeId, fields] of lookedUpFields(workspace.schemes)) await store.ensureLookupIndexes(schemeId, [...fields]);
     const tokens = new TokenIssuer(loadOrCreateKey(o.dataDir));
     // A start/stop done through the API outlives restarts and overrides the workspace file's `enabled`.
     for (const rt of runtime.schemes.values()) {

@@ -138,6 +138,10 @@ export interface Store {
   /** Persisted operator switches that override the workspace files: `scheme:<id>` {enabled}, `connector:<name>` {paused}. */
   getState<T extends object>(key: string): Promise<T | null>;
   setState(key: string, state: object): Promise<void>;
+  /** `_findCollection`: values of `field` from the scheme's stored records matching every `where` (AND). */
+  lookup(q: { schemeId: string; field: string; where: Record<string, unknown> }): Promise<unknown[]>;
+  /** Index the record fields lookups query by, so a lookup stays fast on millions of records. */
+  ensureLookupIndexes(schemeId: string, fields: string[]): Promise<void>;
   /** Pending records waiting for a later retry become due now (a target came back). Returns how many. */
   expediteRetries(schemeId: string, now: number): Promise<number>;
   /** Records of the scheme that became errors since `since` (ms), for alerts. */

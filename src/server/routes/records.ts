@@ -62,7 +62,11 @@ export function recordRoutes(api: FastifyInstance, c: ServerContext): void {
     if (!Array.isArray(samples) || samples.length === 0)
       throw new HttpError(400, 'bad_request', 'body must be {"samples": [record, …]}', [{ path: 'samples', message: 'required non-empty array' }]);
     try {
-      return await previewScheme({ source: rt.def.source.metadata, target: rt.def.target.metadata, options: rt.def.options, maps: c.workspace.maps }, samples);
+      return await previewScheme(
+        { source: rt.def.source.metadata, target: rt.def.target.metadata, options: rt.def.options, maps: c.workspace.maps },
+        samples,
+        { lookup: (q) => c.store.lookup(q) },
+      );
     } catch (e) {
       if (e instanceof ValidationError) throw new HttpError(400, 'bad_request', 'the scheme metadata is invalid', e.issues);
       throw e;

@@ -4,6 +4,7 @@
  * fsync cost is shared.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -318,6 +319,37 @@ export class SqliteStore implements Store {
       .run(key, JSON.stringify(state));
   }
 
+  private readonly lookupStmts = new Map<string, Database.Statement>();
+
+  async ensureLookupIndexes(schemeId: string, fields: string[]): Promise<void> {
+    for (const f of fields) {
+      const expr = lookupColumn(f);
+      if (!expr || f === 'id') continue; // (scheme_id, source_id) is already unique-indexed
+      const name = `lookup_${createHash('md5').update(`${schemeId}\0${f}`).digest('hex').slice(0, 16)}`;
+      // Partial index per scheme: only that scheme's records pay for it. Scheme ids are [A-Za-z0-9_-] (checked at load).
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON records (${expr}) WHERE scheme_id = '${schemeId}'`);
+    }
+  }
+
+  async lookup(q: { schemeId: string; field: string; where: Record<string, unknown> }): Promise<unknown[]> {
+    const names = Object.keys(q.where);
+    const cols = names.map(lookupColumn);
+    const out = lookupColumn(q.field);
+    if (!out || cols.some((c) => !c) || !/^[A-Za-z0-9_-]+$/.test(q.schemeId)) {
+      throw new Error(`_findCollection: fields must be letters, digits, "_" and "." (got ${[q.field, ...names].join(', ')})`);
+    }
+    const key = `${q.schemeId}\0${q.field}\0${names.join('\0')}`;
+    let stmt = this.lookupStmts.get(key);
+    if (!stmt) {
+      // The scheme id is a literal so the planner can use the scheme's partial indexes.
+      const sql = `SELECT ${out} AS v FROM records WHERE scheme_id = '${q.schemeId}' AND ${cols.map((c) => `${c} = ?`).join(' AND ')} ORDER BY id LIMIT 1000`;
+      stmt = this.db.prepare(sql);
+      this.lookupStmts.set(key, stmt);
+    }
+    const rows = stmt.all(...names.map((n) => String(q.where[n]))) as Array<{ v: unknown }>;
+    return rows.map((r) => (typeof r.v === 'string' && (q.field !== 'id' && q.field !== 'number') ? parseJsonValue(r.v) : r.v));
+  }
+
   async expediteRetries(schemeId: string, now: number): Promise<number> {
     return this.db
       .prepare('UPDATE records SET due_at = ? WHERE scheme_id = ? AND status = 0 AND due_at > ? AND attempts > 0')
@@ -414,6 +446,29 @@ interface RawEvent {
   duration_ms: number | null;
   call_error: string | null;
   outcome: string | null;
+}
+
+/**
+ * The SQL for a record field in lookups: `id` and `number` are columns; anything else is read from the content,
+ * compared as text (pushed values are strings and numbers alike). Null for names that are not plain paths.
+ */
+function lookupColumn(field: string): string | null {
+  if (field === 'id') return 'source_id';
+  if (field === 'number') return 'number';
+  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(field)) return null;
+  return `CAST(json_extract(content, '$.${field}') AS TEXT)`;
+}
+
+/** json_extract as text gives objects and arrays as JSON text; scalars stay as they are. */
+function parseJsonValue(v: string): unknown {
+  if (v.startsWith('{') || v.startsWith('[')) {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  return v;
 }
 
 function toRow(r: RawRow): RecordRow {
