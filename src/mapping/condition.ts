@@ -6,7 +6,7 @@
  * lines are removed and the document is kept while some line passes.
  */
 import type { Issue } from '../errors.ts';
-import { cmp, parseDec, toDec } from './decimal.ts';
+import { cmp, toDec } from './decimal.ts';
 import { parsePath, type Seg, getPath } from './path.ts';
 import { textOf } from './template.ts';
 import { DEFAULT_TZ, toEpochMs } from './time.ts';
@@ -236,4 +236,3 @@ function replaceAt(doc: Record<string, unknown>, path: Seg[], value: unknown): R
   return copy as Record<string, unknown>;
 }
 
-export { parseDec };

@@ -88,7 +88,7 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
   const itemRunners = itemPlans.map((p) => p.run);
   const callRunners = callPlans.map((p) => p.run);
 
-  const runOnce = (content: Record<string, unknown>, rc: RC): MappedRecord => {
+  const runOnce = (rc: RC): MappedRecord => {
     const item: Record<string, unknown> = {};
     for (let i = 0; i < itemRunners.length; i++) itemRunners[i]!(rc, item);
     const call: Record<string, unknown> = {};
@@ -107,7 +107,7 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
       map(content, ctx = {}) {
         check(content);
         const rc = new RC(ctx, content);
-        const out = runOnce(content, rc);
+        const out = runOnce(rc);
         if (rc.issues) throw new ValidationError(rc.issues);
         return out;
       },
@@ -130,7 +130,7 @@ export function compileTarget(target: MetadataDoc, opts: CompileTargetOptions = 
         let out: MappedRecord | undefined;
         let err: unknown;
         try {
-          out = runOnce(content, rc);
+          out = runOnce(rc);
         } catch (e) {
           err = e;
         }

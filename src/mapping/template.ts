@@ -4,7 +4,7 @@
  * reading the record (or the array element being mapped) directly, so nothing is parsed per record.
  */
 import { Dec } from './decimal.ts';
-import { compileGetter, getPath, parsePath, type Seg } from './path.ts';
+import { compileGetter, parsePath, type Seg } from './path.ts';
 import { ENGINE_VARS, Fail, RC, readVar, VAR_NAME } from './runtime.ts';
 import { CANONICAL_DATE, CANONICAL_DATETIME, formatDate, formatDateTime, formatTime, isZeroDate, mysqlDateFormat, toEpochMs } from './time.ts';
 
@@ -262,4 +262,3 @@ export function refsOf(parts: TemplatePart[]): TemplateRef[] {
   return parts.filter((p): p is TemplateRef => typeof p !== 'string');
 }
 
-export { getPath };

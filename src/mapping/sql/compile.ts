@@ -7,7 +7,7 @@
  * and regrouped with MySQL precedence (AND > XOR > OR) before compiling.
  */
 import pkg from 'node-sql-parser';
-import { add, div, intDiv, mod, mul, neg, ONE, parseDec, roundHalfUp, sub, ZERO, Dec, cmp } from '../decimal.ts';
+import { add, div, intDiv, mod, mul, neg, ONE, parseDec, roundHalfUp, sub, ZERO, Dec } from '../decimal.ts';
 import type { CompileEnv } from '../env.ts';
 import { compileFind, lookupValues, type FindSpec } from '../lookup.ts';
 import { Fail, PENDING, type RC } from '../runtime.ts';
@@ -654,4 +654,3 @@ function aggregate(node: Node, cx: Cx): Ev {
   };
 }
 
-export { cmp };

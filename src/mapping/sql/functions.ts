@@ -4,7 +4,7 @@
  * (LENGTH('中') = 3, CHAR_LENGTH('中') = 1). Add your own with `registerFunction`.
  */
 import {
-  abs, ceil, cmp, Dec, floor, mod, parseDec, roundHalfUp, truncate, ZERO,
+  abs, ceil, Dec, floor, mod, roundHalfUp, truncate,
 } from '../decimal.ts';
 import { Fail, type RC } from '../runtime.ts';
 import { epochToWall, mysqlDateFormat, wallToEpoch } from '../time.ts';
@@ -285,4 +285,3 @@ def('STR_TO_DATE', 2, 2, (a, rc) => {
   return new SqlDate(wallToEpoch(rc.tz, y, mo, d, h, mi, sec), rc.tz, hasTime ? 'datetime' : 'date');
 });
 
-export { cmp, parseDec, ZERO };
