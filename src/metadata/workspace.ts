@@ -13,7 +13,9 @@ import path from 'node:path';
 import type { Issue } from '../errors.ts';
 import { ValidationError } from '../errors.ts';
 import type { Platform } from '../connectors/types.ts';
-import type { AppDef, ConnectorDef, MetadataDoc, SchemeDef, SchemeOptions } from './types.ts';
+import type { AppDef, ConnectorDef, MetadataDoc, SchemeDef, SchemeOptions, SideSchedule } from './types.ts';
+import type { ApiSpec } from '../connectors/types.ts';
+import { apiOf, checkScheduleRefs, pushSourceSchedule, sourcePlan, targetPlan } from '../engine/scheduler/config.ts';
 import { compileSource, compileTarget, normaliseParams, type ValueMapDef } from '../mapping/index.ts';
 import { checkAlertRules, type AlertRule } from '../engine/alerts.ts';
 
@@ -136,6 +138,7 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
   }
 
   const schemes: SchemeDef[] = [];
+  const schemeFiles: Array<SchemeDef & { file: string }> = [];
   for (const rel of files('schemes')) {
     const s = read(rel);
     if (s === undefined) continue;
@@ -143,8 +146,13 @@ export function loadWorkspace(dir: string, opts: LoadOptions): { workspace?: Wor
     if (!scheme) continue;
     if (schemes.some((x) => x.id === scheme.id))
       issues.push({ path: `${rel}: id`, message: `scheme id "${scheme.id}" is used twice` });
-    else schemes.push(scheme);
+    else {
+      schemes.push(scheme);
+      schemeFiles.push({ ...scheme, file: rel });
+    }
   }
+  // Schedules name other schemes (执行条件, 上游触发方案): checked once all are known.
+  issues.push(...checkScheduleRefs(schemeFiles));
 
   if (issues.length) return { issues };
   return { workspace: { dir, settings, connectors, apps, schemes, maps }, issues };
@@ -204,10 +212,11 @@ export function checkScheme(
   if (typeof s.id === 'string' && !SCHEME_ID.test(s.id))
     issues.push({ path: at('id'), message: 'use 1-64 letters, digits, "_" or "-" (it is part of the push URL)' });
   if (s.enabled !== undefined && typeof s.enabled !== 'boolean') issues.push({ path: at('enabled'), message: 'must be true or false' });
-  const sides: Record<'source' | 'target', { connector: string; metadata: MetadataDoc } | undefined> = {
+  const sides: Record<'source' | 'target', { connector: string; metadata: MetadataDoc; schedule?: SideSchedule } | undefined> = {
     source: undefined,
     target: undefined,
   };
+  const apis: Partial<Record<'source' | 'target', ApiSpec>> = {};
   for (const side of ['source', 'target'] as const) {
     const v = s[side];
     if (!isObject(v)) {
@@ -233,7 +242,7 @@ export function checkScheme(
       continue;
     }
     const platform = platforms.get(conn.platform)!;
-    const api = platform.catalogue.find((a) => a.name === md.api);
+    const api = apiOf(platform, conn.params, md.api, side);
     if (!api) {
       issues.push({ path: at(`${side}.metadata.api`), message: `unknown API "${md.api}" for platform ${platform.name}` });
       continue;
@@ -252,7 +261,8 @@ export function checkScheme(
       }
       metadata[key] = normaliseParams(list);
     }
-    sides[side] = { connector: v.connector, metadata };
+    sides[side] = { connector: v.connector, metadata, ...(v.schedule !== undefined ? { schedule: v.schedule as SideSchedule } : {}) };
+    apis[side] = api;
   }
   const options = checkOptions(s.options, rel, issues);
   if (sides.source) {
@@ -265,6 +275,20 @@ export function checkScheme(
       () => compileTarget(sides.target!.metadata, { source: sides.source?.metadata, maps, basePath: at('target.metadata') }),
       issues,
     );
+  // 请求定时 / 执行定时 (docs/scheduling.md).
+  if (sides.source && apis.source) {
+    const conn = connectors.get(sides.source.connector)!;
+    const platform = platforms.get(conn.platform)!;
+    if (apis.source.direction === 'query')
+      sourcePlan(
+        sides.source.schedule,
+        { metadata: sides.source.metadata, api: apis.source, findApi: (n) => apiOf(platform, conn.params, n, 'source') },
+        at('source.schedule'),
+        issues,
+      );
+    else pushSourceSchedule(sides.source.schedule, at('source.schedule'), issues);
+  }
+  if (sides.target) targetPlan(sides.target.schedule, at('target.schedule'), issues);
   if (issues.length > before || !sides.source || !sides.target) return undefined;
   return {
     id: s.id as string,
