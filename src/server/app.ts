@@ -11,14 +11,36 @@ import type { Runtime } from '../engine/runtime.ts';
 import type { AppDef } from '../metadata/types.ts';
 import type { Workspace } from '../metadata/workspace.ts';
 import type { Store } from '../store/types.ts';
+import type { ConsoleServices } from './console-services.ts';
 import { makeAuthorize, makeSchemeOf, type ServerContext } from './context.ts';
 import { HttpError, sendError } from './http-errors.ts';
+import { appKeyRoutes } from './routes/apps-keys.ts';
+import { authRoutes, loginRoutes } from './routes/auth.ts';
+import { connectorRoutes } from './routes/connectors.ts';
+import { consoleDataRoutes } from './routes/console-data.ts';
+import { consoleStaticRoutes, securityHeaders } from './routes/console-static.ts';
+import { documentRoutes, registerSwagger } from './routes/docs.ts';
 import { openApiRoutes } from './routes/open-api.ts';
 import { platformRoutes } from './routes/platforms.ts';
 import { recordRoutes } from './routes/records.ts';
+import { schemeConfigRoutes } from './routes/scheme-config.ts';
 import type { TokenIssuer } from './tokens.ts';
 
 export { HttpError } from './http-errors.ts';
+
+interface AjvIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function validationPath(context: string | undefined, v: AjvIssue): string {
+  const parts = (v.instancePath ?? '').split('/').filter(Boolean);
+  if (typeof v.params?.missingProperty === 'string') parts.push(v.params.missingProperty);
+  if (typeof v.params?.additionalProperty === 'string') parts.push(v.params.additionalProperty);
+  const inner = parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  return context === 'body' ? inner || '$' : [context, inner].filter(Boolean).join('.');
+}
 
 export interface AppOptions {
   workspace: Workspace;
@@ -31,6 +53,8 @@ export interface AppOptions {
   /** Largest accepted request body (bytes); larger pushes get 413. */
   bodyLimit?: number;
   logLevel?: string;
+  /** Users, sessions and console-made definitions; without it the management API takes admin tokens only. */
+  console?: ConsoleServices;
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
@@ -46,8 +70,13 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: AjvIssue[]; validationContext?: string }, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err.statusCode, err.error, err.message, err.issues);
+    if (err.validation) {
+      // Request schema violations: one issue per field, named as in the request (body.x, querystring.limit …).
+      const issues = err.validation.map((v) => ({ path: validationPath(err.validationContext, v), message: v.message ?? 'invalid' }));
+      return sendError(reply, 400, 'bad_request', `invalid ${err.validationContext ?? 'request'}`, issues);
+    }
     const status = err.statusCode ?? 500;
     if (status === 413) return sendError(reply, 413, 'payload_too_large', `request body is larger than ${app.initialConfig.bodyLimit} bytes`);
     if (status >= 400 && status < 500) {
@@ -61,14 +90,23 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   const appByKey = new Map<string, AppDef>(o.workspace.apps.map((a) => [a.app_key, a]));
   const committer = new GroupCommitter(o.store);
+  const con = o.console;
+  con?.config.attach({ dispatcher: o.dispatcher, appByKey });
   const ctx: ServerContext = {
     ...o,
     committer,
     appByKey,
-    authorize: makeAuthorize(o.tokens, appByKey),
+    authorize: makeAuthorize(o.tokens, appByKey, {
+      session: con ? (req) => con.sessions.authenticate(req) : undefined,
+      revokedBefore: con ? (appKey) => con.config.revoked.get(appKey) : undefined,
+    }),
     schemeOf: makeSchemeOf(o.runtime),
-    actor: (req) => `app:${req.claims?.app ?? '?'}`,
+    actor: (req) => (req.principal ? `${req.principal.kind}:${req.principal.name}` : `app:${req.claims?.app ?? '?'}`),
   };
+
+  securityHeaders(app);
+  await registerSwagger(app);
+  documentRoutes(app);
 
   // Health and metrics are open (like most exporters): they reveal counts, never content or secrets.
   app.get('/healthz', async () => {
@@ -86,12 +124,23 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   openApiRoutes(app, ctx);
 
-  // Management API: every route in this scope needs an app with the admin scope.
+  // Management API: every route in this scope needs a console session whose role is enough for the route, or an
+  // access token of an app with the admin scope (test/management/route-table.test.ts walks every route to prove it).
+  if (con) loginRoutes(app, con);
   await app.register(async (api) => {
     api.addHook('preHandler', ctx.authorize('admin'));
     recordRoutes(api, ctx);
     platformRoutes(api, ctx);
+    if (con) {
+      authRoutes(api, ctx, con);
+      connectorRoutes(api, ctx, con);
+      schemeConfigRoutes(api, ctx, con);
+      consoleDataRoutes(api, ctx, con);
+      appKeyRoutes(api, ctx, con);
+    }
+    api.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
   });
+  if (con) consoleStaticRoutes(app, con.webDir);
 
   // Mounted sandboxes (simulators); they accept the workspace's sandbox connectors' credentials.
   for (const name of o.workspace.settings.sandboxes) {

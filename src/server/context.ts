@@ -11,12 +11,20 @@ import type { Runtime, SchemeRuntime } from '../engine/runtime.ts';
 import type { AppDef, AppScope } from '../metadata/types.ts';
 import type { Workspace } from '../metadata/workspace.ts';
 import type { Store } from '../store/types.ts';
+import type { Principal, Role } from '../auth/roles.ts';
+import type { ConsoleServices } from './console-services.ts';
 import { HttpError } from './http-errors.ts';
-import type { TokenClaims, TokenIssuer } from './tokens.ts';
+import { TOKEN_TTL_SECONDS, type TokenClaims, type TokenIssuer } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     claims?: TokenClaims;
+    /** Who is calling: a console user (session) or an OpenAPI app (token). */
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The least role a console user needs for this management route (default: GET viewer, others admin). */
+    role?: Role;
   }
 }
 
@@ -30,7 +38,12 @@ export interface ServerContext {
   metrics: Metrics;
   committer: GroupCommitter;
   appByKey: Map<string, AppDef>;
-  /** preHandler: a valid OpenAPI token of an app that has `scope`. */
+  /** Users, sessions, console-made connectors/schemes/apps, secrets (absent when built without a console). */
+  console?: ConsoleServices;
+  /**
+   * preHandler: a valid OpenAPI token of an app that has `scope`; for `admin` (the management API) a console
+   * session whose user's role is enough for the route is accepted too.
+   */
   authorize(scope: AppScope): (req: FastifyRequest) => Promise<void>;
   /** The scheme named by the `:schemeId` route param, or 404. */
   schemeOf(req: FastifyRequest): SchemeRuntime;
@@ -45,16 +58,36 @@ export function tokenOf(req: FastifyRequest): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 }
 
-export function makeAuthorize(tokens: TokenIssuer, appByKey: Map<string, AppDef>) {
+export interface AuthorizeExtras {
+  /** Console session of the request: its principal, undefined when there is no session cookie, or throws 401/403. */
+  session?(req: FastifyRequest): Principal | undefined;
+  /** Tokens of this app issued before this time (Unix seconds) are revoked. */
+  revokedBefore?(appKey: string): number | undefined;
+}
+
+export function makeAuthorize(tokens: TokenIssuer, appByKey: Map<string, AppDef>, extras: AuthorizeExtras = {}) {
   return (scope: AppScope) => async (req: FastifyRequest) => {
     const token = tokenOf(req);
-    if (!token) throw new HttpError(401, 'unauthorized', 'access token required (?access_token= or Authorization: Bearer); get one from POST /v2/oauth');
+    if (!token && scope === 'admin' && extras.session) {
+      const principal = extras.session(req);
+      if (principal) {
+        req.principal = principal;
+        return;
+      }
+    }
+    if (!token)
+      throw new HttpError(401, 'unauthorized', scope === 'admin'
+        ? 'sign in to the console, or send an admin app\'s access token (?access_token= or Authorization: Bearer; POST /v2/oauth)'
+        : 'access token required (?access_token= or Authorization: Bearer); get one from POST /v2/oauth');
     const claims = tokens.verify(token);
     if ('error' in claims) throw new HttpError(401, 'unauthorized', claims.error);
     const appDef = appByKey.get(claims.app);
     if (!appDef) throw new HttpError(401, 'unauthorized', 'the app of this token no longer exists');
+    const revokedBefore = extras.revokedBefore?.(claims.app);
+    if (revokedBefore !== undefined && claims.exp - TOKEN_TTL_SECONDS < revokedBefore) throw new HttpError(401, 'unauthorized', 'access token revoked');
     if (!appDef.scopes.includes(scope)) throw new HttpError(403, 'forbidden', `this app lacks the "${scope}" scope`);
     req.claims = claims;
+    if (scope === 'admin') req.principal = { kind: 'app', name: claims.app, role: 'admin' };
   };
 }
 

@@ -13,9 +13,16 @@ import { AlertMonitor } from '../engine/alerts.ts';
 import { lookedUpFields } from '../engine/lookups.ts';
 import { Metrics } from '../engine/metrics.ts';
 import { buildRuntime, type Runtime } from '../engine/runtime.ts';
+import { GroupCommitter } from '../engine/group-commit.ts';
+import { attachScheduler, Scheduler, type SchedulerOptions } from '../engine/scheduler/index.ts';
+import { SqliteSourceJobs } from '../store/sqlite/source-jobs.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
+import { loadKeyRing } from '../secrets/keyring.ts';
+import type { LoginLimits } from '../auth/login-limiter.ts';
+import type { SessionOptions } from '../auth/sessions.ts';
 import { buildApp } from './app.ts';
+import { createConsoleServices, prepareFirstAdmin, type ConsoleServices } from './console-services.ts';
 import { loadOrCreateKey, TokenIssuer } from './tokens.ts';
 
 export interface ServeOptions {
@@ -27,6 +34,12 @@ export interface ServeOptions {
   dispatcher?: DispatcherOptions;
   logLevel?: string;
   env?: Record<string, string | undefined>;
+  /** Scheduled sources and targets (tests pass a business clock). */
+  scheduler?: SchedulerOptions;
+  /** The built console (default web/dist). */
+  webDir?: string;
+  sessions?: SessionOptions;
+  loginLimits?: LoginLimits;
 }
 
 export interface RunningQiao {
@@ -39,6 +52,9 @@ export interface RunningQiao {
   dispatcher: Dispatcher;
   metrics: Metrics;
   alerts: AlertMonitor;
+  scheduler: Scheduler;
+  /** Users, sessions, console-made definitions; `console.firstAdmin` is set on a fresh install's first start. */
+  console: ConsoleServices;
   close(): Promise<void>;
 }
 
@@ -55,7 +71,23 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
   let runtime: Runtime | undefined;
   try {
     await store.releaseAllClaims(Date.now());
+    // Connectors, apps and schemes made in the console join the workspace's (their secrets opened with the master key).
+    const consoleServices = createConsoleServices({
+      db: store.db,
+      store,
+      workspace,
+      platforms,
+      keys: loadKeyRing(o.dataDir, o.env ?? process.env),
+      env,
+      webDir: o.webDir,
+      sessions: o.sessions,
+      loginLimits: o.loginLimits,
+    });
+    consoleServices.config.loadInto();
     runtime = buildRuntime(workspace, platforms);
+    consoleServices.config.addSchemesTo(runtime);
+    await consoleServices.config.loadRevocations();
+    await prepareFirstAdmin(consoleServices, o.env ?? process.env);
     for (const [schemeId, fields] of lookedUpFields(workspace.schemes)) await store.ensureLookupIndexes(schemeId, [...fields]);
     const tokens = new TokenIssuer(loadOrCreateKey(o.dataDir));
     // A start/stop done through the API outlives restarts and overrides the workspace file's `enabled`.
@@ -63,29 +95,43 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
       const state = await store.getState<{ enabled?: boolean }>(`scheme:${rt.def.id}`);
       if (state?.enabled !== undefined) rt.def.enabled = state.enabled;
     }
-    const schemeIds = [...runtime.schemes.keys()];
+    // Live list: schemes made in the console at run time are counted too.
+    const schemeMap = runtime.schemes;
+    const schemeIds = () => [...schemeMap.keys()];
     for (const [name, limiter] of runtime.limiters) {
       const state = await store.getState<{ paused?: boolean }>(`connector:${name}`);
       if (state?.paused) limiter.setPaused(true);
     }
     const limiters = runtime.limiters;
     const metrics = new Metrics(
-      async () => Promise.all(schemeIds.map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
+      async () => Promise.all(schemeIds().map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
       () => [...limiters].map(([connector, l]) => ({ connector, breakerState: l.breakerState, paused: l.paused })),
     );
     const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics });
-    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel });
+    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel, console: consoleServices });
+    // Polled rows are committed like pushes (intake + group commit), by the scheduler's own committer.
+    const schedulerCommitter = new GroupCommitter(store);
+    const scheduler = new Scheduler(
+      { store, jobs: new SqliteSourceJobs(store.db), runtime, dispatcher, committer: schedulerCommitter },
+      { ...o.scheduler, log: o.scheduler?.log ?? app.log },
+    );
+    attachScheduler(runtime, scheduler);
     await app.listen({ port, host: o.host });
-    // After listen: a target may be this server's own mounted sandbox.
+    // After listen: a target may be this server's own mounted sandbox. Schemes with a target schedule (执行定时)
+    // are held back: the scheduler runs their dispatcher only during target runs.
+    const release = scheduler.holdTargets();
     dispatcher.start();
+    release();
+    scheduler.start();
     const alerts = new AlertMonitor({
       store,
       rules: workspace.settings.alerts,
-      schemeIds: () => schemeIds,
+      schemeIds,
       intervalMs: Number((o.env ?? process.env).QIAO_ALERT_INTERVAL_MS ?? 30_000),
       log: app.log,
     });
     alerts.start();
+    consoleServices.startStats();
     const rt = runtime;
     let closed = false;
     return {
@@ -98,10 +144,15 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
       dispatcher,
       metrics,
       alerts,
+      scheduler,
+      console: consoleServices,
       async close() {
         if (closed) return;
         closed = true;
+        consoleServices.stop();
         await alerts.stop();
+        await scheduler.stop(); // a page in flight is stored and settled first
+        await schedulerCommitter.drain();
         await app.close(); // stops accepting; pending pushes are committed first
         await dispatcher.stop(); // in-flight calls finish and settle
         await rt.close();

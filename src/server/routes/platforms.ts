@@ -1,13 +1,11 @@
 /**
- * Platforms and their API catalogues (标准API库), and connector checks (app scope `admin`):
+ * Platforms and their API catalogues (标准API库) (management API):
  *   GET  /api/platforms                      every platform: label, envs, connector params, API list
  *   GET  /api/platforms/{platform}/apis/{api} one API with its full field metadata
- *   GET  /api/connectors                     the workspace's connectors, secrets masked
- *   POST /api/connectors/{name}/test         a harmless signed call proving credentials and clock work
+ * Connectors (list, CRUD, test) are in ./connectors.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../connectors/types.ts';
-import { maskedParams, testConnector } from '../../engine/connector-check.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-errors.ts';
 
@@ -32,24 +30,5 @@ export function platformRoutes(api: FastifyInstance, c: ServerContext): void {
     const spec = p.catalogue.find((a) => a.name === name);
     if (!spec) throw new HttpError(404, 'not_found', `platform ${platform} has no API "${name}"`);
     return { platform: p.name, ...spec };
-  });
-
-  api.get('/api/connectors', async () => ({
-    connectors: [...c.workspace.connectors.values()].map((conn) => ({
-      name: conn.name,
-      platform: conn.platform,
-      env: conn.env,
-      params: maskedParams(c.platforms.get(conn.platform)!, conn.params),
-      limits: conn.limits ?? null,
-      paused: c.runtime.limiters.get(conn.name)?.paused ?? false,
-      breakerState: c.runtime.limiters.get(conn.name)?.breakerState ?? 0,
-    })),
-  }));
-
-  api.post('/api/connectors/:name/test', async (req) => {
-    const { name } = req.params as { name: string };
-    const conn = c.workspace.connectors.get(name);
-    if (!conn) throw new HttpError(404, 'not_found', `no connector "${name}"`);
-    return testConnector(c.platforms.get(conn.platform)!, conn);
   });
 }

@@ -19,6 +19,8 @@ export function recordRoutes(api: FastifyInstance, c: ServerContext): void {
         name: rt.def.name,
         enabled: rt.def.enabled,
         running: c.dispatcher.isActive(rt.def.id),
+        // workspace file (read-only in the console) or made in the console
+        origin: c.console?.config.schemeOrigin(rt.def.id) ?? 'workspace',
         source: { connector: rt.def.source.connector, api: rt.def.source.metadata.api },
         target: { connector: rt.def.target.connector, api: rt.def.target.metadata.api },
         counts: await c.store.countByStatus(rt.def.id),
