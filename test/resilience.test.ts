@@ -121,6 +121,37 @@ describe('operator pause and order', () => {
     expect((await push(q.url, token, [o], 'seed', { idCheck: 'changed' })).body.results[0].status).toBe('accepted');
     await allDone((done += 1));
     expect((await push(q.url, token, [o], 'seed', { idCheck: 'changed' })).body.results[0].status).toBe('duplicate');
-    expect((await push(q.url, token, [{ ...o, buyer_message: '请尽快发货' }], 'seed', { idCheck: 'changed' })).body.results[0].status).toBe('accepted');
+    expect((await push(q.url, token, [{ ...o, receiver_mobile: '13911112222' }], 'seed', { idCheck: 'changed' })).body.results[0].status).toBe('accepted');
+    await waitFor(async () => (await getJson(`${sandbox.url}_sim/trades?tid=CHG-1`)).trades[0]?.trade.receiver_mobile === '13911112222', 10_000, 'changed content sent');
+  });
+});
+
+describe('replays', () => {
+  it('an answer lost after WDT applied the trade is retried: one trade, counted as changed, and the trace shows both calls', async () => {
+    await setFaults({ trade_push: { garbageRate: 1, times: 1, phase: 'after' } });
+    await push(q.url, token, [seedOrder('REPLAY-1')]);
+    done += 1;
+    const rec = await waitFor(async () => {
+      const l = await getJson(`${q.url}/api/schemes/seed/records?status=done&limit=1000`, token);
+      const row = l.rows.find((x: { sourceId: string }) => x.sourceId === 'REPLAY-1');
+      return row && getJson(`${q.url}/api/schemes/seed/records/${row.id}`, token);
+    }, 10_000, 'REPLAY-1 done');
+    const { trades } = await getJson(`${sandbox.url}_sim/trades?tid=REPLAY-1`);
+    expect(trades).toHaveLength(1);
+    expect(trades[0].push_count).toBe(2);
+    expect((await stats()).new_count).toBe(1);
+    expect(rec.history.filter((h: { kind: string }) => h.kind === 'call').map((h: { call: { outcome: string } }) => h.call.outcome)).toEqual(['transient', 'ok']);
+  });
+});
+
+describe('CLI', () => {
+  it('qiao connector pause / resume', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { ROOT, DEMO_APP } = await import('./helpers.ts');
+    const run = (action: string) =>
+      promisify(execFile)(process.execPath, [`${ROOT}/bin/qiao.mjs`, 'connector', action, 'wdt-sandbox', '--url', q.url, '--app-key', DEMO_APP.app_key, '--app-secret', DEMO_APP.app_secret], { encoding: 'utf8' });
+    expect((await run('pause')).stdout).toMatch(/wdt-sandbox: paused/);
+    expect((await run('resume')).stdout).toMatch(/wdt-sandbox: running/);
   });
 });

@@ -4,6 +4,7 @@ import { loadPlatforms } from '../../connectors/registry.ts';
 import type { MetaParam } from '../../metadata/types.ts';
 import { loadWorkspace } from '../../metadata/workspace.ts';
 import { testConnector } from '../../engine/connector-check.ts';
+import { callApi, withConnection, type ConnOptions } from '../api-client.ts';
 import { CliError, formatIssues } from '../util.ts';
 
 /** One row per field, children indented under their list, like the seed page's tables. */
@@ -69,4 +70,13 @@ export function registerConnector(program: Command): void {
       process.stdout.write(`${r.ok ? 'OK' : 'FAILED'}  ${name}: ${r.message}${r.durationMs !== undefined ? ` (${Math.round(r.durationMs)} ms)` : ''}\n`);
       if (!r.ok) process.exitCode = 1;
     });
+
+  for (const action of ['pause', 'resume'] as const)
+    withConnection(c.command(action))
+      .argument('<name>', 'target connector name')
+      .description(action === 'pause' ? 'hold every record written through this connector (persisted)' : 'send again through this connector')
+      .action(async (name: string, o: ConnOptions) => {
+        const r = await callApi(o, 'POST', `/api/connectors/${encodeURIComponent(name)}/${action}`);
+        process.stdout.write(`connector ${r.name}: ${r.paused ? 'paused' : 'running'}\n`);
+      });
 }
