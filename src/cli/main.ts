@@ -8,6 +8,7 @@ import { registerSim } from './commands/sim.ts';
 import { registerRecords } from './commands/records.ts';
 import { registerCatalogue, registerConnector } from './commands/catalogue.ts';
 import { registerScheme } from './commands/scheme.ts';
+import { registerConsoleAdmin } from './commands/console-admin.ts';
 import { CliError } from './util.ts';
 
 const program = new Command('qiao')
@@ -22,6 +23,7 @@ registerRecords(program);
 registerCatalogue(program);
 registerConnector(program);
 registerScheme(program);
+registerConsoleAdmin(program);
 
 try {
   await program.parseAsync(process.argv);

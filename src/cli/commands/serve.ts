@@ -35,6 +35,11 @@ type Running = Awaited<ReturnType<typeof startQiao>>;
 /** What a new user needs to push a first order: URLs, the app key, and a curl line that works as printed. */
 function printBanner(q: Running): void {
   const lines = [`Qiao is running at ${q.url}  (workspace ${q.workspace.dir})`];
+  lines.push(`  console 控制台: ${q.url}/  (API doc: ${q.url}/api/docs)`);
+  const first = q.console.firstAdmin;
+  if (first?.password)
+    lines.push(`  first admin: user "${first.username}", one-time password ${first.password}  (shown once; change it at first sign-in)`);
+  else if (first) lines.push(`  first admin: user "${first.username}" with the password from QIAO_ADMIN_PASSWORD`);
   for (const name of q.workspace.settings.sandboxes) lines.push(`  sandbox ${name}: ${q.url}/sandbox/${name}/`);
   const app = q.workspace.apps.find((a) => a.scopes.includes('push'));
   const pushSchemes = q.workspace.schemes.filter((s) => s.source.metadata.api === 'OpenCallback');

@@ -6,9 +6,11 @@
  *   POST   /api/apps/{appKey}/revoke      every token issued so far stops working (any app)
  *   GET    /api/keys                      master key source, current key id, sealed values per key id
  *   POST   /api/keys/rotate               re-encrypt every secret under a new key (key file) or the current env key
+ *   GET    /api/workspace/export          workspace files plus console-made definitions as files (secrets as ${VAR})
  */
 import type { FastifyInstance } from 'fastify';
 import { keyUsage, rotateKeys } from '../../secrets/rotate.ts';
+import { buildWorkspaceExport } from '../workspace-export.ts';
 import type { ServerContext } from '../context.ts';
 import type { ConsoleServices } from '../console-services.ts';
 import { okObject, pick } from './schemas.ts';
@@ -64,4 +66,16 @@ export function appKeyRoutes(api: FastifyInstance, c: ServerContext, s: ConsoleS
     req.log.info({ to: result.to, reencrypted: result.reencrypted, by: c.actor(req) }, 'master key rotated');
     return result;
   });
+
+  api.get(
+    '/api/workspace/export',
+    { config: admin, schema: { tags: ['workspace'], summary: '导出工作区 The workspace as files (what `qiao workspace export` writes)', response: { 200: okObject('{files, env, warnings}'), ...pick(401, 403) } } },
+    async () =>
+      buildWorkspaceExport({
+        workspaceDir: c.workspace.dir,
+        config: s.configStore,
+        platforms: c.platforms,
+        enabledOf: (id) => c.runtime.schemes.get(id)?.def.enabled,
+      }),
+  );
 }
