@@ -23,6 +23,7 @@ import { documentRoutes, registerSwagger } from './routes/docs.ts';
 import { openApiRoutes } from './routes/open-api.ts';
 import { platformRoutes } from './routes/platforms.ts';
 import { recordRoutes } from './routes/records.ts';
+import { scheduleRoutes } from './routes/schedule.ts';
 import { schemeConfigRoutes } from './routes/scheme-config.ts';
 import type { TokenIssuer } from './tokens.ts';
 
@@ -131,6 +132,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     api.addHook('preHandler', ctx.authorize('admin'));
     recordRoutes(api, ctx);
     platformRoutes(api, ctx);
+    scheduleRoutes(api, ctx);
     if (con) {
       authRoutes(api, ctx, con);
       connectorRoutes(api, ctx, con);

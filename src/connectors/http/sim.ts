@@ -41,7 +41,7 @@ export interface HttpSimFaults {
 export interface HttpSimOptions {
   /** The auth the simulated system demands; `demo` accepts the documented demo credentials of every mode. */
   auth?: AuthConfig | 'demo';
-  /** Field naming an item (for `unique` counts, `rejectIds`, collection ids). Default `id`. */
+  /** Field naming an item (for `unique` counts, `rejectIds`, collection ids). Default: the first of `id`, `bill_no`, `order_no`, `tid`, `number`, `code` an item has. */
   idField?: string;
   faults?: HttpSimFaults;
   /** Business clock for rows added without `updated_at`. */
@@ -80,6 +80,8 @@ interface Received {
 
 type Row = Record<string, unknown>;
 
+const ID_FIELDS = ['id', 'bill_no', 'order_no', 'tid', 'number', 'code'];
+
 export class HttpSim {
   private received: Received[] = [];
   private receivedTotal = 0;
@@ -96,6 +98,14 @@ export class HttpSim {
 
   get idField(): string {
     return this.options.idField ?? 'id';
+  }
+
+  /** The id of a received item, by `idField` or the usual id names. */
+  idOf(item: unknown): string | undefined {
+    if (!item || typeof item !== 'object') return undefined;
+    const o = item as Row;
+    for (const k of this.options.idField ? [this.options.idField] : ID_FIELDS) if (o[k] !== undefined && o[k] !== null) return String(o[k]);
+    return undefined;
   }
 
   now(): number {
@@ -213,10 +223,10 @@ export class HttpSim {
     else items = [body];
     const reject = this.faults.rejectIds;
     if (reject?.length) {
-      const bad = items.find((it) => it && typeof it === 'object' && reject.includes(String((it as Row)[this.idField])));
+      const bad = items.find((it) => reject.includes(this.idOf(it) ?? '\u0000'));
       if (bad) {
         this.stats.faults.reject = (this.stats.faults.reject ?? 0) + 1;
-        return { status: 422, body: { code: 422, message: `item ${String((bad as Row)[this.idField])} rejected (simulated)` } };
+        return { status: 422, body: { code: 422, message: `item ${this.idOf(bad)} rejected (simulated)` } };
       }
     }
     this.stats.writes++;
@@ -225,7 +235,8 @@ export class HttpSim {
     const keep = this.options.keepItems ?? 1_000_000;
     for (const item of items) {
       this.receivedTotal++;
-      if (item && typeof item === 'object' && (item as Row)[this.idField] !== undefined) this.uniqueIds.add(String((item as Row)[this.idField]));
+      const id = this.idOf(item);
+      if (id !== undefined) this.uniqueIds.add(id);
       this.received.push({ path, item, at });
     }
     if (this.received.length > keep) this.received.splice(0, this.received.length - keep);
