@@ -8,6 +8,7 @@ import { registerSim } from './commands/sim.ts';
 import { registerRecords } from './commands/records.ts';
 import { registerCatalogue, registerConnector } from './commands/catalogue.ts';
 import { registerScheme } from './commands/scheme.ts';
+import { registerSchemeRun } from './commands/scheme-run.ts';
 import { registerConsoleAdmin } from './commands/console-admin.ts';
 import { CliError } from './util.ts';
 
@@ -22,7 +23,7 @@ registerSim(program);
 registerRecords(program);
 registerCatalogue(program);
 registerConnector(program);
-registerScheme(program);
+registerSchemeRun(registerScheme(program));
 registerConsoleAdmin(program);
 
 try {
