@@ -1,52 +1,36 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { startWdtSandbox, WDT_DEMO_ACCOUNT } from '../../connectors/wdt/index.ts';
-import { CliError, intOption } from '../util.ts';
-
-interface SimOptions {
-  port: number;
-  host: string;
-  sid?: string;
-  appkey?: string;
-  appsecret?: string;
-  accounts?: string;
-  seed?: number;
-}
+import { parseSimArgs, SIM_USAGE, startWdtSandbox, validateFaults, WDT_DEMO_ACCOUNT } from '../../connectors/wdt/index.ts';
+import { CliError } from '../util.ts';
 
 export function registerSim(program: Command): void {
   const sim = program.command('sim').description('run a platform simulator (sandbox) on its own');
   sim
     .command('wdt')
-    .description('旺店通·企业版 openapi2 sandbox: signed APIs, state, fault injection (/_sim/faults)')
-    .option('-p, --port <n>', 'port', intOption('port'), 8090)
-    .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
-    .option('--sid <sid>', 'seller account (sid) to accept')
-    .option('--appkey <key>', 'appkey to accept')
-    .option('--appsecret <secret>', 'appsecret of that appkey')
-    .option('--accounts <file>', 'JSON file: [{"sid","appkey","appsecret"}, …]')
-    .option('--seed <n>', 'pre-load N demo orders over the last days', intOption('seed'))
-    .action(async (o: SimOptions) => {
-      const accounts = [];
-      if (o.accounts) {
-        let list: unknown;
-        try {
-          list = JSON.parse(fs.readFileSync(o.accounts, 'utf8'));
-        } catch (e) {
-          throw new CliError(`--accounts ${o.accounts}: ${(e as Error).message}`);
-        }
-        if (!Array.isArray(list)) throw new CliError(`--accounts ${o.accounts}: must be a JSON list of {sid, appkey, appsecret}`);
-        accounts.push(...(list as Array<{ sid: string; appkey: string; appsecret: string }>));
+    .description(`旺店通·企业版 openapi2 sandbox: signed APIs, state, fault injection (/_sim/faults)\n  ${SIM_USAGE}`)
+    // The WDT connector owns its sandbox's options; the CLI only passes them through.
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[options...]')
+    .action(async (args: string[]) => {
+      let o;
+      try {
+        o = parseSimArgs(args);
+      } catch (e) {
+        throw new CliError(`${(e as Error).message}\nusage: ${SIM_USAGE}`);
       }
-      if (o.sid || o.appkey || o.appsecret) {
-        if (!(o.sid && o.appkey && o.appsecret)) throw new CliError('--sid, --appkey and --appsecret go together');
-        accounts.push({ sid: o.sid, appkey: o.appkey, appsecret: o.appsecret });
+      if (o.help) return void process.stdout.write(`usage: ${SIM_USAGE}\n`);
+      if (o.faults) {
+        const problems = validateFaults(o.faults);
+        if (problems.length) throw new CliError(`--faults: ${problems.join('; ')}`);
       }
-      const sandbox = await startWdtSandbox({ host: o.host, port: o.port, accounts: accounts.length ? accounts : undefined, seed: o.seed });
-      const shown = accounts.length ? accounts : [WDT_DEMO_ACCOUNT];
+      const sandbox = await startWdtSandbox({ ...o, port: o.port ?? 8090 });
+      const shown = o.accounts?.length ? o.accounts : [WDT_DEMO_ACCOUNT];
       process.stdout.write(
         [
           `WDT sandbox listening: base_url ${sandbox.url}`,
-          ...shown.map((a) => `  account sid=${a.sid} appkey=${a.appkey}${accounts.length ? '' : ` appsecret=${a.appsecret} (demo)`}`),
+          ...shown.map((a) => `  account sid=${a.sid} appkey=${a.appkey}${o.accounts?.length ? '' : ` appsecret=${a.appsecret} (demo)`}`),
+          ...(o.seed ? [`  seeded ${o.seed} orders`] : []),
           `  inspect: GET ${sandbox.url}_sim/trades   faults: GET/PUT ${sandbox.url}_sim/faults`,
         ].join('\n') + '\n',
       );
