@@ -70,3 +70,40 @@ describe('beatFlat + groupCalculate + value maps in the dispatcher', () => {
     expect((await getJson(`${sandbox.url}_sim/stats`)).totals.calls).toBe(before);
   });
 });
+
+describe('connector time zone', () => {
+  it('formats times in the target connector\'s zone (Asia/Shanghai unless it says otherwise)', async () => {
+    const sb = await startWdtSandbox({ host: '127.0.0.1', port: 0 });
+    const results: Record<string, string> = {};
+    for (const tz of [undefined, 'Asia/Tokyo']) {
+      const ws = seedWorkspace({ wdtBaseUrl: sb.url, noMountedSandbox: true });
+      const connFile = path.join(ws, 'connectors/wdt-sandbox.json');
+      const conn = JSON.parse(fs.readFileSync(connFile, 'utf8'));
+      if (tz) conn.timezone = tz;
+      fs.writeFileSync(connFile, JSON.stringify(conn));
+      const seedFile = path.join(ws, 'schemes/seed.json');
+      const seed = JSON.parse(fs.readFileSync(seedFile, 'utf8'));
+      seed.target.metadata.request.find((f: { field: string }) => f.field === 'seller_memo').value = '付款 {{pay_ts|datetime}}';
+      fs.writeFileSync(seedFile, JSON.stringify(seed));
+      const server = await startServer(ws);
+      try {
+        const t = await getToken(server.url);
+        const tid = `TZ-${tz ?? 'default'}`;
+        await push(server.url, t, [{ ...seedOrder(tid), pay_ts: 1700000000 }]);
+        const trade = await waitFor(async () => (await getJson(`${sb.url}_sim/trades?tid=${tid}`)).trades[0]?.trade, 10_000, 'trade');
+        results[tz ?? 'default'] = trade.seller_memo;
+      } finally {
+        await server.close();
+      }
+    }
+    await sb.close();
+    expect(results).toEqual({ default: '付款 2023-11-15 06:13:20', 'Asia/Tokyo': '付款 2023-11-15 07:13:20' });
+  });
+
+  it('an unknown time zone is refused at load with its path', async () => {
+    const ws = seedWorkspace();
+    const connFile = path.join(ws, 'connectors/wdt-sandbox.json');
+    fs.writeFileSync(connFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(connFile, 'utf8')), timezone: 'Mars/Olympus' }));
+    await expect(startServer(ws)).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'connectors/wdt-sandbox.json: timezone' })] });
+  });
+});

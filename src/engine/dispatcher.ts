@@ -65,9 +65,9 @@ export class Dispatcher {
     };
   }
 
-  /** What mappings see at run time: the clock, and `_findCollection` answered from the store. */
-  private mapContext(): MapContext {
-    return { now: new Date(), lookup: (q) => this.store.lookup(q) };
+  /** What mappings see at run time: the clock, the target's time zone, and `_findCollection` from the store. */
+  private mapContext(rt: SchemeRuntime): MapContext {
+    return { now: new Date(), tz: rt.targetConnector.timezone, lookup: (q) => this.store.lookup(q) };
   }
 
   /** Starts the loops of every enabled scheme. */
@@ -171,9 +171,10 @@ export class Dispatcher {
     } else parsed.forEach((rec, i) => units.push({ recs: [rec], content: contents[i] }));
 
     const groups = new Map<string, Ready[]>();
+    const ctx = this.mapContext(rt);
     for (const u of units) {
       try {
-        const m = rt.target.map(u.content, this.mapContext());
+        const m = rt.target.map(u.content, ctx);
         const mapped = rt.target.async ? await m : (m as MappedRecord);
         const key = stableKey(mapped.call);
         let g = groups.get(key);

@@ -159,6 +159,8 @@ export interface ConnectorDef {
   params: Record<string, unknown>;
   /** Engine-side limits shared by every scheme using this connector. */
   limits?: ConnectorLimits;
+  /** IANA time zone the connector's system speaks (default Asia/Shanghai): used for its dates and times. */
+  timezone?: string;
 }
 
 export interface ConnectorLimits {

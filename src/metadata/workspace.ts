@@ -190,7 +190,16 @@ export function checkConnector(c: unknown, rel: string, platforms: Map<string, P
         if (limits[k] !== undefined && !(typeof limits[k] === 'number' && (limits[k] as number) > 0))
           issues.push({ path: at(`limits.${k}`), message: 'must be a number > 0' });
   }
-  return { name: c.name, platform: c.platform, env: c.env, params, limits: limits as ConnectorDef['limits'] };
+  if (c.timezone !== undefined && !isTimeZone(c.timezone))
+    issues.push({ path: at('timezone'), message: 'an IANA time zone such as "Asia/Shanghai"' });
+  return {
+    name: c.name,
+    platform: c.platform,
+    env: c.env,
+    params,
+    limits: limits as ConnectorDef['limits'],
+    ...(typeof c.timezone === 'string' ? { timezone: c.timezone } : {}),
+  };
 }
 
 export function checkScheme(
@@ -334,6 +343,16 @@ function requireString(o: Record<string, unknown>, key: string, rel: string, iss
   if (typeof o[key] === 'string' && o[key] !== '') return 1;
   issues.push({ path: `${rel}: ${key}`, message: o[key] === undefined ? 'required' : 'must be a non-empty string' });
   return 0;
+}
+
+function isTimeZone(v: unknown): boolean {
+  if (typeof v !== 'string' || !v) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
