@@ -28,13 +28,16 @@ describe('qiao scheme infer', () => {
     const file = path.join(dir, 'scheme.json');
     fs.copyFileSync(path.join(ROOT, 'examples/seed/schemes/seed.json'), file);
     const sample = path.join(dir, 'sample.json');
-    fs.writeFileSync(sample, JSON.stringify({ ...seedOrder('X'), coupon_code: 'NEW-FIELD' }));
+    fs.writeFileSync(sample, JSON.stringify({ ...seedOrder('X'), coupon_code: 'NEW-FIELD', zip: '310000' }));
     const r = qiao('scheme', 'infer', sample, '--into', file, '--side', 'source');
     expect(r.status).toBe(0);
     const def = JSON.parse(fs.readFileSync(file, 'utf8'));
     const req = def.source.metadata.request;
     expect(req.find((f: { field: string }) => f.field === 'coupon_code')).toMatchObject({ describe: '_autoFillResponse' });
     expect(req.find((f: { field: string }) => f.field === 'tid')).toMatchObject({ label: '原始单号', is_required: true });
+    // Target fields without a rule get suggestions from the new source fields.
+    expect(r.stdout).toMatch(/mapping suggestions/);
+    expect(r.stdout).toMatch(/receiver_zip\s+← \{\{zip\}\}/);
   });
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPlatforms } from '../../connectors/registry.ts';
 import { inferFields, mergeFields } from '../../mapping/infer.ts';
+import { suggestMappings } from '../../mapping/suggest.ts';
 import { previewScheme } from '../../mapping/preview.ts';
 import type { MetaParam, SchemeDef } from '../../metadata/types.ts';
 import { loadWorkspace } from '../../metadata/workspace.ts';
@@ -22,6 +23,17 @@ function samplesOf(data: unknown): unknown[] {
   if (Array.isArray(data)) return data;
   if (data && typeof data === 'object' && Array.isArray((data as { content?: unknown }).content)) return (data as { content: unknown[] }).content;
   return [data];
+}
+
+/** Paths of target fields with no value that are not autofilled: the ones a mapping suggestion can help with. */
+function openFields(params: MetaParam[], parent = ''): string[] {
+  const out: string[] = [];
+  for (const p of params) {
+    const name = p.field.includes('.') || !parent ? p.field : `${parent}.${p.field}`;
+    if (p.children?.length) out.push(...openFields(p.children, name));
+    else if ((p.value === undefined || p.value === null || p.value === '') && p.describe !== '_autoFillResponse') out.push(name);
+  }
+  return out;
 }
 
 /** `qiao scheme …`: returns the command group so other modules can add sub-commands to it. */
@@ -56,6 +68,15 @@ export function registerScheme(program: Command): Command {
       md[key] = mergeFields(before, fields);
       fs.writeFileSync(o.into, `${JSON.stringify(def, null, 2)}\n`);
       process.stdout.write(`${o.into}: ${o.side}.metadata.${key} now has ${(md[key] as MetaParam[]).length} top-level field(s) (was ${before.length})\n`);
+      // Suggestions for target fields that have no rule yet (no value, not autofilled); the user decides.
+      const target = def.target?.metadata?.request ?? [];
+      const source = def.source?.metadata?.[def.source?.metadata?.api === 'OpenCallback' ? 'request' : 'response'] ?? [];
+      const open = new Set(openFields(target));
+      const hints = suggestMappings(target, source).filter((h) => open.has(h.target));
+      if (hints.length) {
+        process.stdout.write('mapping suggestions for target fields without a rule:\n');
+        for (const h of hints) process.stdout.write(`  ${h.target.padEnd(28)} ← {{${h.source}}}  (${h.score}, ${h.reason})\n`);
+      }
     });
 
   scheme
