@@ -36,7 +36,7 @@ export interface HttpClientOptions {
   itemsKey?: string;
   /** Writes: at most this many items per call (default 100); 1 = one document per call, merged with the call params. */
   batchMax?: number;
-  /** Queries: where the rows are (default: the answer if it is a list, else `data`, `rows`, `list`, `items`, or the first list). */
+  /** Queries: where the rows are (default: the answer if it is a list, else `data`, `rows`, `list`, `items`, the first list, or a single `data` object). */
   listPath?: string;
   /** Queries: where the total count is (default `total`, `total_count`, `count`, `data.total`). */
   totalPath?: string;
@@ -262,7 +262,10 @@ export class HttpClient implements PlatformClient {
         for (const k2 of LIST_KEYS) if (Array.isArray((inner as Record<string, unknown>)[k2])) return (inner as Record<string, unknown>)[k2] as unknown[];
     }
     const first = Object.values(o).find(Array.isArray);
-    return (first as unknown[]) ?? [];
+    if (first) return first as unknown[];
+    // A single object (a detail endpoint: {code: 0, data: {…}}) is one row.
+    const one = o.data ?? o.result;
+    return one && typeof one === 'object' ? [one] : [];
   }
 
   private totalOf(body: unknown): number | undefined {

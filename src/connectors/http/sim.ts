@@ -6,11 +6,11 @@
  * Routes (relative to where it is mounted: `/sandbox/http` in `qiao serve`, `/` standalone):
  *   POST|PUT|PATCH|DELETE /<any path>   write: JSON or form body; `items` (or a top-level list) are the items.
  *                                       → 200 {code: 0, message: "ok", received: n}
- *   GET  /data/<collection>             list, filtered by `updated_from`/`updated_to` (on `updated_at`), sorted by
+ *   GET  …/data/<collection>            list, filtered by `updated_from`/`updated_to` (on `updated_at`) and `id`, sorted by
  *                                       (updated_at, id); paged by `page`+`page_size` (first page 1, or `page_base`),
  *                                       `offset`/`start_row`+`limit`, or `cursor`+`limit`
  *                                       → {code: 0, data: [...], total, next_cursor}
- *   GET  /data/<collection>/<id>        one row → {code: 0, data: row}
+ *   GET  …/data/<collection>/<id>       one row → {code: 0, data: row}
  *   GET  /_sim/received?path=&limit=    what writes delivered: {total, unique, items: [{path, item, at}]}
  *   GET  /_sim/stats                    calls, writes, items, auth failures, faults fired
  *   PUT  /_sim/collections/<name>       {rows: [...]} replaces a collection; POST …/rows upserts rows by id
@@ -245,7 +245,7 @@ export class HttpSim {
 
   private query(path: string, q: Record<string, string>): SimAnswer {
     this.stats.queries++;
-    const m = /^\/data\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+    const m = /(?:^|\/)data\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     if (!m) return { status: 404, body: { code: 404, message: `no collection at ${path}` } };
     const rows = this.collections.get(decodeURIComponent(m[1]));
     if (!rows) return { status: 404, body: { code: 404, message: `no collection ${m[1]}` } };
@@ -256,6 +256,7 @@ export class HttpSim {
     const from = q.updated_from ? Date.parse(q.updated_from.replace(' ', 'T') + '+08:00') : undefined;
     const to = q.updated_to ? Date.parse(q.updated_to.replace(' ', 'T') + '+08:00') : undefined;
     const list = [...rows.values()].filter((r) => {
+      if (q.id !== undefined && String(r[this.idField]) !== q.id) return false;
       const t = Date.parse(String(r.updated_at).replace(' ', 'T') + '+08:00');
       return (from === undefined || t >= from) && (to === undefined || t <= to);
     });
