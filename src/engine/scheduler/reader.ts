@@ -54,6 +54,11 @@ export class SourceReader {
   private readonly detailParams?: CompiledTarget;
   /** Per chunk: ids + content hashes already committed in this process, so re-reads do not store them again. */
   private seen: { key: string; set: Set<string> } = { key: '', set: new Set() };
+  /**
+   * The next page's call, started while this page's rows are being committed (reading and storing overlap). Only
+   * an optimisation: it is used when the next job asks for exactly these params, and forgotten otherwise.
+   */
+  private prefetched?: { key: string; result: Promise<QueryOutcome> };
 
   constructor(
     private readonly rt: SchemeRuntime,
@@ -166,6 +171,15 @@ export class SourceReader {
     };
   }
 
+  private prefetch(api: string, next: Pick<SourceJob, 'chunkFrom' | 'chunkTo' | 'page' | 'pageSize' | 'cursor'>): void {
+    const started = this.buildParams(next).then((p) => ({ key: JSON.stringify(p), result: this.call(api, p) }));
+    const entry: { key: string; result: Promise<QueryOutcome> } = { key: '', result: started.then((x) => x.result) };
+    // A failed read ahead is not an error: the page's own attempt will call again (or report it).
+    entry.result.catch(() => undefined);
+    void started.then((x) => (entry.key = x.key), () => undefined);
+    this.prefetched = entry;
+  }
+
   /** Runs one page job to its end: done (and the next one queued) or failed (pending, due later). */
   async runPage(run: SourceRun, job: SourceJob): Promise<PageOutcome> {
     const now = this.deps.now();
@@ -174,7 +188,10 @@ export class SourceReader {
     try {
       params = await this.buildParams(job);
       const api = this.rt.def.source.metadata.api;
-      const out = await this.call(api, params);
+      const key = JSON.stringify(params);
+      const ahead = this.prefetched?.key === key ? this.prefetched.result : undefined;
+      this.prefetched = undefined;
+      const out = await (ahead ?? this.call(api, params));
       trace = out.trace;
       let rows = this.rowsOf(out);
       const listed = rows.length;
@@ -185,6 +202,7 @@ export class SourceReader {
         const again = totalOf(this.plan, first.response, first.total);
         if (again !== undefined && again !== job.total) step = reread(this.plan, job, now, `total_count changed from ${job.total} to ${again} while paging`);
       }
+      if (step.kind === 'next') this.prefetch(api, step.job);
       let missing: Array<{ index: number; reason: string }> = [];
       if (this.plan.detail && rows.length) ({ rows, missing } = await this.details(rows, pageVars(this.plan, job)));
       const stored = await this.store(rows, run, job);
