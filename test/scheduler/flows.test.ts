@@ -193,6 +193,34 @@ describe('chaining', () => {
   }, 60_000);
 });
 
+describe('schemes made or edited while running (console)', () => {
+  it('a polled scheme added at run time is scheduled; an edit takes effect; a removed one stops', async () => {
+    const clock = new Clock();
+    const { sb, server } = await setup(clock, [
+      { id: 'first', source: { connector: 'src', metadata: { api: 'GET /data/orders', type: 'QUERY', id: 'id', response, request: window }, schedule: { startTime: '-1h' } } },
+    ]);
+    sb.state.setCollection('orders', rows(clock, 'O', 3));
+    const { runtime, workspace: ws } = server.q;
+    const def = {
+      ...runtime.schemes.get('first')!.def,
+      id: 'added',
+      name: 'added',
+      source: { ...runtime.schemes.get('first')!.def.source, schedule: { startTime: '-1h', cron: '0 0 1 1 *' } },
+    };
+    runtime.addScheme(def, ws.connectors, ws.maps);
+    await waitFor(async () => (await server.status('added')).source.kind === 'query' && (await server.status('added')).source.cron === '0 0 1 1 *', 5000, 'the new scheme to be scheduled');
+    expect((await server.run('added')).schedule.source.runs[0]).toMatchObject({ status: 'done', accepted: 3 });
+    // Edit: a new cron.
+    runtime.addScheme({ ...def, source: { ...def.source, schedule: { startTime: '-1h', cron: '0 3 * * *' } } }, ws.connectors, ws.maps);
+    await waitFor(async () => (await server.status('added')).source.cron === '0 3 * * *', 5000, 'the edit');
+    expect((await server.status('added')).source.nextRunAt).toMatch(/ 03:00:00$/);
+    // Remove.
+    runtime.removeScheme('added');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await server.api('POST', '/api/schemes/added/run', {})).status).toBe(404);
+  }, 30_000);
+});
+
 describe('cron, API and CLI', () => {
   it('a cron expression starts runs by itself', async () => {
     const clock = new Clock();

@@ -61,6 +61,8 @@ interface SourceState {
   lastSkip?: string;
   wake?: () => void;
   loop?: Promise<void>;
+  /** Replaced (the scheme was edited at run time) or removed: its loop ends. */
+  retired?: boolean;
 }
 
 interface TargetState {
@@ -89,6 +91,9 @@ export class Scheduler {
   private readonly tickMs: number;
   private readonly log?: SchedulerLog;
 
+  /** Every source loop ever started (retired ones included), awaited on stop. */
+  private readonly loops = new Set<Promise<void>>();
+
   constructor(
     private readonly deps: SchedulerDeps,
     opts: SchedulerOptions = {},
@@ -96,18 +101,92 @@ export class Scheduler {
     this.now = opts.now ?? Date.now;
     this.tickMs = opts.tickMs ?? 1000;
     this.log = opts.log;
-    for (const rt of deps.runtime.schemes.values()) {
-      if (rt.sourcePlan && rt.sourceClient) {
-        const reader = new SourceReader(rt, rt.sourcePlan, {
-          committer: deps.committer,
-          jobs: deps.jobs,
-          now: this.now,
-          onStored: (id) => deps.dispatcher.wake(id),
-          log: this.log,
-        });
-        this.sources.set(rt.def.id, { rt, plan: rt.sourcePlan, reader, busy: false });
+    for (const rt of deps.runtime.schemes.values()) this.adopt(rt);
+  }
+
+  /** Build the states of one scheme's runtime (replacing older ones). */
+  private adopt(rt: SchemeRuntime): void {
+    const id = rt.def.id;
+    if (rt.sourcePlan && rt.sourceClient) {
+      const reader = new SourceReader(rt, rt.sourcePlan, {
+        committer: this.deps.committer,
+        jobs: this.deps.jobs,
+        now: this.now,
+        onStored: (sid) => this.deps.dispatcher.wake(sid),
+        log: this.log,
+      });
+      this.sources.set(id, { rt, plan: rt.sourcePlan, reader, busy: false });
+    } else this.sources.delete(id);
+    if (rt.targetPlan) {
+      const old = this.targets.get(id);
+      this.targets.set(id, { rt, plan: rt.targetPlan, draining: old?.draining ?? false, lastRunAt: old?.lastRunAt, lastDoneAt: old?.lastDoneAt });
+    } else this.targets.delete(id);
+  }
+
+  private armSource(s: SourceState): void {
+    const id = s.rt.def.id;
+    if (s.plan.cron)
+      s.cron = new Cron(s.plan.cron, { timezone: s.plan.timezone, startAt: s.plan.startAt, protect: true }, () => {
+        this.trigger(id, 'source', 'cron');
+      });
+  }
+
+  private armTarget(t: TargetState): void {
+    const id = t.rt.def.id;
+    if (t.plan.cron)
+      t.cron = new Cron(t.plan.cron, { timezone: t.plan.timezone, startAt: t.plan.startAt, protect: true }, () => {
+        this.trigger(id, 'target', 'cron');
+      });
+  }
+
+  private startLoop(s: SourceState, after?: Promise<void>): void {
+    const loop = (async () => {
+      // A replaced scheme's page in flight finishes before the new loop touches the same jobs.
+      await after;
+      await this.sourceLoop(s);
+    })();
+    s.loop = loop;
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
+  }
+
+  /**
+   * Schemes made, edited or removed at run time (the console replaces a scheme's runtime object): retire the
+   * states of changed schemes and schedule the new ones.
+   */
+  private sync(): void {
+    const schemes = this.deps.runtime.schemes;
+    const ids = new Set([...this.sources.keys(), ...this.targets.keys(), ...schemes.keys()]);
+    for (const id of ids) {
+      const rt = schemes.get(id);
+      const s = this.sources.get(id);
+      const t = this.targets.get(id);
+      const known = s?.rt ?? t?.rt;
+      if (rt && known === rt) continue;
+      if (!rt && !known) continue;
+      // New, edited or removed: retire what ran for it …
+      if (s) {
+        s.retired = true;
+        s.cron?.stop();
+        s.wake?.();
+        this.sources.delete(id);
       }
-      if (rt.targetPlan) this.targets.set(rt.def.id, { rt, plan: rt.targetPlan, draining: false });
+      t?.cron?.stop();
+      if (!rt) {
+        this.targets.delete(id);
+        continue;
+      }
+      if (!known && !rt.sourcePlan && !rt.targetPlan) continue;
+      // … and schedule what the scheme is now.
+      this.adopt(rt);
+      const fresh = this.sources.get(id);
+      if (fresh) {
+        fresh.wanted = s?.wanted;
+        this.armSource(fresh);
+        this.startLoop(fresh, s?.loop);
+      }
+      const ft = this.targets.get(id);
+      if (ft) this.armTarget(ft);
     }
   }
 
@@ -136,21 +215,13 @@ export class Scheduler {
       done: (id) => this.upstream(id, 'done'),
     });
     for (const s of this.sources.values()) {
-      const id = s.rt.def.id;
-      if (s.plan.cron)
-        s.cron = new Cron(s.plan.cron, { timezone: s.plan.timezone, startAt: s.plan.startAt, protect: true }, () => {
-          this.trigger(id, 'source', 'cron');
-        });
-      if (s.plan.runOnStart) this.trigger(id, 'source', 'start');
-      s.loop = this.sourceLoop(s);
+      this.armSource(s);
+      if (s.plan.runOnStart) this.trigger(s.rt.def.id, 'source', 'start');
+      this.startLoop(s);
     }
     for (const t of this.targets.values()) {
-      const id = t.rt.def.id;
-      if (t.plan.cron)
-        t.cron = new Cron(t.plan.cron, { timezone: t.plan.timezone, startAt: t.plan.startAt, protect: true }, () => {
-          this.trigger(id, 'target', 'cron');
-        });
-      if (t.plan.runOnStart) this.trigger(id, 'target', 'start');
+      this.armTarget(t);
+      if (t.plan.runOnStart) this.trigger(t.rt.def.id, 'target', 'start');
     }
     this.ticker = setInterval(() => void this.tick(), this.tickMs);
     this.ticker.unref?.();
@@ -166,7 +237,7 @@ export class Scheduler {
       s.wake?.();
     }
     for (const t of this.targets.values()) t.cron?.stop();
-    await Promise.all([...this.sources.values()].map((s) => s.loop));
+    await Promise.all([...this.loops]);
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
     this.unobserve?.();
   }
@@ -234,7 +305,7 @@ export class Scheduler {
 
   private async sourceLoop(s: SourceState): Promise<void> {
     const id = s.rt.def.id;
-    while (this.running) {
+    while (this.running && !s.retired) {
       try {
         if (!s.rt.def.enabled) {
           await this.sleep(s, this.tickMs);
@@ -322,6 +393,7 @@ export class Scheduler {
     if (this.ticking || !this.running) return;
     this.ticking = true;
     try {
+      this.sync();
       for (const t of this.targets.values()) {
         const id = t.rt.def.id;
         const d = this.deps.dispatcher;
