@@ -107,8 +107,11 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
       async () => Promise.all(schemeIds().map(async (scheme) => ({ scheme, counts: await store.countByStatus(scheme) }))),
       () => [...limiters].map(([connector, l]) => ({ connector, breakerState: l.breakerState, paused: l.paused })),
     );
-    const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics });
+    // The server's logger exists only once the app is built; the dispatcher logs through it from then on.
+    let logger: { error(obj: unknown, msg?: string): void } | undefined;
+    const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics, log: { error: (obj, msg) => logger?.error(obj, msg) } });
     const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel, console: consoleServices });
+    logger = app.log;
     // Polled rows are committed like pushes (intake + group commit), by the scheduler's own committer.
     const schedulerCommitter = new GroupCommitter(store);
     const scheduler = new Scheduler(
