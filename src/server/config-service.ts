@@ -381,9 +381,11 @@ export class ConfigService {
     if (def.id !== undefined && def.id !== id)
       throw new HttpError(400, 'bad_request', 'the scheme id cannot change (it is part of the push URL); copy the scheme instead', [{ path: 'id', message: `must be "${id}"` }]);
     const rt = this.runtime?.schemes.get(id);
-    const toSave = { ...def, id, enabled: rt ? rt.def.enabled : def.enabled === true };
+    // Started/stopped is run state (start/stop), not part of a version: the stored value stays as it was.
+    const toSave = { ...def, id, enabled: this.consoleSchemes.get(id)?.def.enabled === true };
     const checked = this.check(toSave);
     if (!checked.def) throw new HttpError(400, 'bad_request', 'the scheme has problems', checked.issues);
+    checked.def.enabled = rt ? rt.def.enabled : checked.def.enabled;
     const saved = this.config.saveScheme(id, toSave, actor, Date.now(), { expectedVersion: opts.expectedVersion, note: opts.note });
     if (!saved.ok)
       throw new HttpError(409, 'conflict', saved.conflict === 'version' ? `scheme "${id}" was changed meanwhile (now version ${saved.current}); reload and apply your edit again` : `no scheme "${id}"`);
