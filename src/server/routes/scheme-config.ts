@@ -14,6 +14,7 @@
  *   GET    /api/schemes/{id}/push-help        push URL, example body, curl lines (OpenCallback sources)
  *   POST   /api/schemes/{id}/records/retry-now   bring scheduled retries forward (operator)
  *   POST   /api/mapping/infer | /api/mapping/suggest   field definitions from a sample; mapping suggestions
+ *   GET    /api/maps                          the workspace's value maps (静态映射)
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ValidationError } from '../../errors.ts';
@@ -314,6 +315,14 @@ export function schemeConfigRoutes(api: FastifyInstance, c: ServerContext, s: Co
   );
 
   // -------------------------------------------------------- mapping tools
+  api.get(
+    '/api/maps',
+    { schema: { tags: ['mapping'], summary: '值映射 Value maps of the workspace', response: { 200: okObject('maps'), ...pick(401, 403) } } },
+    async () => ({
+      maps: Object.values(c.workspace.maps).map((m) => ({ name: m.name, entries: Object.keys((m as { entries?: object }).entries ?? {}).length })),
+    }),
+  );
+
   api.post(
     '/api/mapping/infer',
     {
@@ -369,7 +378,18 @@ export function exampleRecord(fields: MetaParam[]): Record<string, unknown> {
     else if (t === 'boolean') out[name] = true;
     else if (t === 'datetime' || t === '长日期时间') out[name] = now;
     else if (t === 'date' || t === '短日期') out[name] = now.slice(0, 10);
-    else out[name] = typeof f.value === 'string' && f.value && !f.value.includes('{{') ? f.value : `${name}-001`;
+    else out[name] = typeof f.value === 'string' && f.value && !f.value.includes('{{') ? f.value : exampleText(name, now);
   }
   return out;
+}
+
+/** A plausible value for a text field, guessed from its name (amounts, counts, codes, times, phones). */
+function exampleText(name: string, now: string): string {
+  const n = name.toLowerCase();
+  if (/(amount|price|paid|fee|discount|money|total)$/.test(n)) return '10.00';
+  if (/(num|qty|quantity|count)$/.test(n)) return '1';
+  if (/(status|type|term|flag|kind)$/.test(n)) return '1';
+  if (/(time|date)$/.test(n)) return now;
+  if (/(mobile|phone|tel|telno)$/.test(n)) return '13800000000';
+  return `${name}-001`;
 }
