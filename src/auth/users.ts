@@ -39,6 +39,8 @@ export async function ensureFirstAdmin(config: ConfigStore, env: Record<string, 
   const username = env.QIAO_ADMIN_USER || 'admin';
   const given = env.QIAO_ADMIN_PASSWORD;
   if (given) {
+    const problem = usernameProblem(username) ?? passwordProblem(given, username);
+    if (problem) throw new Error(`QIAO_ADMIN_PASSWORD / QIAO_ADMIN_USER: ${problem}`);
     await createUser(config, { username, password: given, role: 'admin' });
     return { username };
   }

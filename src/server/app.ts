@@ -129,7 +129,8 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // access token of an app with the admin scope (test/management/route-table.test.ts walks every route to prove it).
   if (con) loginRoutes(app, con);
   await app.register(async (api) => {
-    api.addHook('preHandler', ctx.authorize('admin'));
+    // onRequest: credentials are checked before a body is even read or validated.
+    api.addHook('onRequest', ctx.authorize('admin'));
     recordRoutes(api, ctx);
     platformRoutes(api, ctx);
     scheduleRoutes(api, ctx);

@@ -31,10 +31,21 @@ const EXISTING: Record<string, Doc> = {
 /** Management routes that take a body get this limit unless they set their own (pushes keep the server's). */
 export const MANAGEMENT_BODY_LIMIT = 2 * 1024 * 1024;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method + URL pattern), for the authorization walk in test/management. */
+    routeTable: Array<{ method: string; url: string; role?: string }>;
+  }
+}
+
 export function documentRoutes(app: FastifyInstance): void {
+  const table: Array<{ method: string; url: string; role?: string }> = [];
+  app.decorate('routeTable', table);
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const url = route.url;
+    const role = (route.config as { role?: string } | undefined)?.role;
+    for (const m of methods) if (m !== 'HEAD') table.push({ method: m, url, ...(role ? { role } : {}) });
     if (url.startsWith('/sandbox/')) {
       route.schema = { ...(route.schema ?? {}), hide: true };
       return;
