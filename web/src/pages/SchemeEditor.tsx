@@ -317,6 +317,22 @@ export function SchemeEditorPage({ id, copyOf }: { id?: string; copyOf?: string 
                 {running ? t('停止', 'Stop') : t('启动', 'Start')}
               </Button>
             )}
+            {!isNew && can('operator') && (
+              <Button
+                data-testid="scheme-run"
+                disabled={dirty}
+                onClick={async () => {
+                  try {
+                    await post(`/api/schemes/${encodeURIComponent(id!)}/run`, {});
+                    message.success(t('已触发执行', 'Run started'));
+                  } catch (e) {
+                    message.error((e as ApiError).message);
+                  }
+                }}
+              >
+                {t('立即执行', 'Run now')}
+              </Button>
+            )}
             {!isNew && info.data?.origin === 'console' && (
               <Button icon={<HistoryOutlined />} onClick={() => setHistoryOpen(true)} data-testid="scheme-history">
                 {t('版本历史', 'History')}
