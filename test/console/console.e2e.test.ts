@@ -161,6 +161,16 @@ describe.skipIf(!HAS_CHROMIUM)('web console (Chromium, real server, WDT sandbox)
     await page.locator('[data-path="buyer_nick"]').first().dragTo(page.locator('[data-target="request.buyer_message"]'));
     await expect.poll(() => page.locator('[data-target="request.buyer_message"]').textContent()).toContain('buyer_nick');
 
+    // A `_function` rule is checked by 校验: an unknown function is named, on its row too; a good one passes.
+    await pick(page, 'rule-request.seller_memo', '_function');
+    await page.getByTestId('value-request.seller_memo').fill('NO_SUCH({{tid}})');
+    await page.getByTestId('scheme-validate').click();
+    await expect.poll(() => page.getByTestId('scheme-issues').textContent()).toContain('unknown function NO_SUCH');
+    await expect.poll(() => page.locator('[data-target="request.seller_memo"]').getAttribute('class')).toContain('row-error');
+    await page.getByTestId('value-request.seller_memo').fill("_function CONCAT('客服: ', '{{buyer_nick}}')");
+    await page.getByTestId('scheme-validate').click();
+    await page.getByTestId('scheme-valid').waitFor();
+
     // The JSON view shows the same metadata; an edit there shows up in the form (nothing lost by switching).
     const sourceCard = page.getByTestId('source-card');
     await sourceCard.getByRole('tab', { name: /JSON/ }).click();
@@ -177,7 +187,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console (Chromium, real server, WDT sandbox)
     await expect.poll(() => page.getByTestId('preview-summary').textContent()).toContain('1 次调用，1 条数据；0 条错误');
     const call = JSON.parse((await page.getByTestId('preview-call-0').textContent())!);
     expect(call.shop_no).toBe('api_test');
-    expect(call.trade_list[0]).toMatchObject({ tid: 'QIAO-DEMO-0001', trade_status: 30, receiver_mobile: '13800000000', buyer_message: '桥的第一位客户' });
+    expect(call.trade_list[0]).toMatchObject({ tid: 'QIAO-DEMO-0001', trade_status: 30, receiver_mobile: '13800000000', buyer_message: '桥的第一位客户', seller_memo: '客服: 桥的第一位客户' });
     expect(call.trade_list[0].order_list[0]).toMatchObject({ oid: 'QIAO-DEMO-0001-1', goods_name: '西湖龙井' });
     await shot(page, '03-scheme-editor');
 

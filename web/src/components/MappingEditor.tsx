@@ -45,11 +45,15 @@ export function MappingEditor(p: MappingEditorProps) {
     if (row.list === 'request') p.onChange({ request: updateParam(p.request, row.indexes, fn), otherRequest: p.otherRequest });
     else p.onChange({ request: p.request, otherRequest: updateParam(p.otherRequest, row.indexes, fn) });
   };
-  const issueOf = (row: ParamRow) =>
-    p.issues.filter((i) => {
+  // Compile issues name parameters by position: `target.metadata.request[26].children[0].value`.
+  const issueOf = (row: ParamRow) => {
+    const at = `${row.list}[${row.indexes[0]}]${row.indexes.slice(1).map((i) => `.children[${i}]`).join('')}`;
+    return p.issues.filter((i) => {
       const path = i.path.replace(/^target\.metadata\./, '');
-      return path === `${row.list}.${row.path}` || path.startsWith(`${row.list}.${row.path}:`) || path.endsWith(`.${row.path}`) || path === row.path;
+      if (path === at) return true;
+      return path.startsWith(`${at}.`) && !path.slice(at.length).startsWith('.children');
     });
+  };
   return (
     <Table<ParamRow>
       size="small"
