@@ -134,6 +134,7 @@ export class SourceReader {
     if (this.seen.key !== key) this.seen = { key, set: new Set() };
     const fresh: unknown[] = [];
     const freshKeys: string[] = [];
+    const inPage = new Set<string>();
     let skipped = 0;
     for (const r of rows) {
       if (r === undefined) continue;
@@ -144,12 +145,13 @@ export class SourceReader {
         id = undefined;
       }
       const k = id === undefined ? '' : `${id}\u0000${createHash('md5').update(JSON.stringify(r)).digest('hex')}`;
-      if (k && (this.seen.set.has(k) || freshKeys.includes(k))) {
+      if (k && (this.seen.set.has(k) || inPage.has(k))) {
         skipped++;
         continue;
       }
       fresh.push(r);
       freshKeys.push(k);
+      if (k) inPage.add(k);
     }
     const origin = { poll: { run: run.id, page: job.page, pass: job.pass, chunk: [job.chunkFrom, job.chunkTo] } };
     const summary = fresh.length ? await intakeRecords(this.rt, this.deps.committer, fresh, { origin }) : { accepted: 0, duplicate: 0, filtered: 0, rejected: 0, results: [] };
