@@ -54,8 +54,8 @@ export interface MetadataDoc {
 export interface SchemeSide {
   connector: string;
   metadata: MetadataDoc;
-  /** 请求定时 (source) / 执行定时 (target). See docs/scheduling.md. */
-  schedule?: SideSchedule;
+  /** 请求定时 (source: SourceSchedule) / 执行定时 (target: SideSchedule). See docs/scheduling.md. */
+  schedule?: SourceSchedule | SideSchedule;
 }
 
 /** Another scheme this side waits for (执行条件) or is started by (上游触发方案). */
