@@ -17,7 +17,7 @@ const run = promisify(execFile);
 const SEED = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/seed/schemes/seed.json'), 'utf8')) as Record<string, any>;
 
 /** The seed scheme under another id, writing through `connector`. */
-const schemeBody = (id: string, connector = 'wdt-console') => ({ ...structuredClone(SEED), id, name: `copy ${id}`, target: { ...structuredClone(SEED.target), connector }, enabled: undefined });
+const schemeBody = (id: string, connector = 'wdt-console'): Record<string, any> => ({ ...structuredClone(SEED), id, name: `copy ${id}`, target: { ...structuredClone(SEED.target), connector }, enabled: undefined });
 
 describe('connectors through the API', () => {
   let q: RunningQiao;
