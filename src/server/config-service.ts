@@ -13,6 +13,7 @@ import type { Platform } from '../connectors/types.ts';
 import type { Dispatcher } from '../engine/dispatcher.ts';
 import type { Runtime } from '../engine/runtime.ts';
 import { ValidationError, type Issue } from '../errors.ts';
+import { checkScheduleRefs } from '../engine/scheduler/config.ts';
 import { compileTarget } from '../mapping/index.ts';
 import type { AppDef, AppScope, ConnectorDef, SchemeDef } from '../metadata/types.ts';
 import { checkConnector, checkScheme, substituteEnv, type Workspace } from '../metadata/workspace.ts';
@@ -343,6 +344,13 @@ export class ConfigService {
     const checked = checkScheme(def, 'scheme', this.workspace.connectors, this.workspace.maps, this.platforms, issues);
     let warnings: Issue[] = [];
     if (checked) {
+      // Schedules may name other schemes (执行条件, 上游触发方案): check them against every scheme known now.
+      const others = [...(this.runtime?.schemes.values() ?? [])].map((rt) => rt.def).filter((d) => d.id !== checked.id);
+      const stored = [...this.consoleSchemes.values()]
+        .filter((x) => x.id !== checked.id && !others.some((d) => d.id === x.id))
+        .map((x) => x.def as unknown as SchemeDef)
+        .filter((d) => d.source && d.target);
+      issues.push(...checkScheduleRefs([...others, ...stored, { ...checked, file: 'scheme' }]).filter((i) => i.path.startsWith('scheme: ')));
       try {
         warnings = compileTarget(checked.target.metadata, { source: checked.source.metadata, maps: this.workspace.maps, basePath: 'target.metadata' }).warnings;
       } catch (e) {
@@ -368,8 +376,14 @@ export class ConfigService {
     if (!checked.def) throw new HttpError(400, 'bad_request', 'the scheme has problems', checked.issues);
     const saved = this.config.saveScheme(id, toSave, actor, Date.now(), { create: true, note: note ?? 'created' });
     if (!saved.ok) throw new HttpError(409, 'conflict', `scheme "${id}" already exists`);
+    try {
+      this.runtime?.addScheme(checked.def, this.workspace.connectors, this.workspace.maps);
+    } catch (e) {
+      // It passed the checks but the engine could not build it: nothing is kept.
+      this.config.deleteScheme(id);
+      throw new HttpError(400, 'bad_request', `the scheme does not compile: ${(e as Error).message}`);
+    }
     this.consoleSchemes.set(id, saved.scheme);
-    this.runtime?.addScheme(checked.def, this.workspace.connectors, this.workspace.maps);
     if (checked.def.enabled) this.dispatcher?.startScheme(id);
     this.config.audit(actor, 'scheme.create', id, { version: saved.scheme.version });
     return { scheme: saved.scheme, warnings: checked.warnings };
@@ -403,6 +417,10 @@ export class ConfigService {
     if (wasActive) await this.dispatcher!.stopScheme(id);
     try {
       runtime.addScheme(def, this.workspace.connectors, this.workspace.maps);
+    } catch (e) {
+      // The previous version keeps running; the stored newest version is reported until it is fixed.
+      this.problems.push({ kind: 'scheme', name: id, message: `version saved but not running: ${(e as Error).message}` });
+      throw new HttpError(400, 'bad_request', `saved, but the engine could not build it (the previous version keeps running): ${(e as Error).message}`);
     } finally {
       if (wasActive) this.dispatcher!.startScheme(id);
     }

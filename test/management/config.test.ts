@@ -117,6 +117,11 @@ describe('schemes through the API', () => {
     expect(r2.body.ok).toBe(false);
     expect(JSON.stringify(r2.body.issues)).toContain('NO_SUCH_FUNCTION');
     expect((await call(q.url, 'POST', '/api/schemes/validate', admin, schemeBody('fine'))).body).toMatchObject({ ok: true, issues: [] });
+    // Schedules naming other schemes are checked against every scheme known now.
+    const refs = schemeBody('refs');
+    refs.target.schedule = { cron: '*/5 * * * *', requires: ['seed', 'no-such-scheme'] };
+    const r3 = await call(q.url, 'POST', '/api/schemes/validate', admin, refs);
+    expect(r3.body.issues).toEqual([{ path: 'target.schedule.requires[1]', message: 'unknown scheme "no-such-scheme"' }]);
     const created = await call(q.url, 'POST', '/api/schemes', admin, bad);
     expect(created.status).toBe(400);
     expect(created.body.issues.length).toBeGreaterThan(1);
