@@ -13,6 +13,7 @@ import { stableKey } from '../mapping/preview.ts';
 import type { CallTrace, WriteOutcome } from '../connectors/types.ts';
 import { RecordStatus, type CallRow, type ClaimedRecord, type RecordEvent, type Settlement, type Store } from '../store/types.ts';
 import { CircuitOpenError } from './limiter.ts';
+import type { EngineEvents } from './events.ts';
 import type { Metrics } from './metrics.ts';
 import type { SchemeRuntime } from './runtime.ts';
 
@@ -26,6 +27,8 @@ export interface DispatcherOptions {
   /** Longest response text kept in a trace. */
   maxTraceChars?: number;
   metrics?: Metrics;
+  /** Told when records are delivered (upstream triggers). */
+  events?: EngineEvents;
   log?: { error(obj: unknown, msg?: string): void };
 }
 
@@ -48,7 +51,7 @@ export class Dispatcher {
   private readonly active = new Set<string>();
   private readonly loops = new Map<string, Promise<void>>();
   private wakers = new Map<string, () => void>();
-  private readonly opts: Required<Omit<DispatcherOptions, 'log' | 'metrics'>> & Pick<DispatcherOptions, 'log' | 'metrics'>;
+  private readonly opts: Required<Omit<DispatcherOptions, 'log' | 'metrics' | 'events'>> & Pick<DispatcherOptions, 'log' | 'metrics' | 'events'>;
 
   constructor(
     private readonly store: Store,
@@ -62,6 +65,7 @@ export class Dispatcher {
       maxTraceChars: opts.maxTraceChars ?? 16_384,
       log: opts.log,
       metrics: opts.metrics,
+      events: opts.events,
     };
   }
 
@@ -70,11 +74,11 @@ export class Dispatcher {
     return { now: new Date(), tz: rt.targetConnector.timezone, lookup: (q) => this.store.lookup(q) };
   }
 
-  /** Starts the loops of every enabled scheme. */
-  start(): void {
+  /** Starts the loops of every enabled scheme, except `held` ones (their dispatch runs on a schedule). */
+  start(held: ReadonlySet<string> = new Set()): void {
     if (this.running) return;
     this.running = true;
-    for (const rt of this.schemes.values()) if (rt.def.enabled) this.active.add(rt.def.id);
+    for (const rt of this.schemes.values()) if (rt.def.enabled && !held.has(rt.def.id)) this.active.add(rt.def.id);
     for (const id of this.active) this.startScheme(id);
   }
 
@@ -212,6 +216,8 @@ export class Dispatcher {
     const settlements: Settlement[] = [];
     await this.send(rt, pending, calls, settlements);
     await this.store.settle(calls, settlements, Date.now());
+    const delivered = settlements.filter((st) => st.status === RecordStatus.done).length;
+    if (delivered) this.opts.events?.emit('done', rt.def.id, delivered);
     const m = this.opts.metrics;
     if (m) {
       for (const c of calls) {

@@ -4,6 +4,7 @@
  * durable-before-acknowledged and fast.
  */
 import type { IntakeItem, IntakeResult, Store } from '../store/types.ts';
+import type { EngineEvents } from './events.ts';
 
 interface Waiter {
   items: IntakeItem[];
@@ -18,6 +19,8 @@ export class GroupCommitter {
 
   constructor(
     private readonly store: Store,
+    /** Told when records were accepted, per scheme (upstream triggers). */
+    private readonly events?: EngineEvents,
     /** Upper bound of items per transaction, so one huge turn does not hold the write lock for long. */
     private readonly maxItems = 5000,
   ) {}
@@ -52,7 +55,15 @@ export class GroupCommitter {
         n += w.items.length;
       }
       try {
-        const results = await this.store.intake(group.flatMap((w) => w.items));
+        const items = group.flatMap((w) => w.items);
+        const results = await this.store.intake(items);
+        if (this.events) {
+          const accepted = new Map<string, number>();
+          results.forEach((r, i) => {
+            if (r.outcome === 'accepted') accepted.set(items[i].schemeId, (accepted.get(items[i].schemeId) ?? 0) + 1);
+          });
+          for (const [id, n] of accepted) this.events.emit('stored', id, n);
+        }
         let at = 0;
         for (const w of group) {
           w.resolve(results.slice(at, at + w.items.length));

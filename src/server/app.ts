@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Platform } from '../connectors/types.ts';
 import type { Dispatcher } from '../engine/dispatcher.ts';
-import { GroupCommitter } from '../engine/group-commit.ts';
+import type { GroupCommitter } from '../engine/group-commit.ts';
 import type { Metrics } from '../engine/metrics.ts';
 import type { Runtime } from '../engine/runtime.ts';
 import type { AppDef } from '../metadata/types.ts';
@@ -51,6 +51,8 @@ export interface AppOptions {
   tokens: TokenIssuer;
   dispatcher: Dispatcher;
   metrics: Metrics;
+  /** Group commit of pushed records (shared with the scheduler's polled rows). */
+  committer: GroupCommitter;
   /** Largest accepted request body (bytes); larger pushes get 413. */
   bodyLimit?: number;
   logLevel?: string;
@@ -90,7 +92,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
 
   const appByKey = new Map<string, AppDef>(o.workspace.apps.map((a) => [a.app_key, a]));
-  const committer = new GroupCommitter(o.store);
+  const committer = o.committer;
   const con = o.console;
   con?.config.attach({ dispatcher: o.dispatcher, appByKey });
   const ctx: ServerContext = {

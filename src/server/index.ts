@@ -11,6 +11,7 @@ import { loadWorkspace, type Workspace } from '../metadata/workspace.ts';
 import { Dispatcher, type DispatcherOptions } from '../engine/dispatcher.ts';
 import { AlertMonitor } from '../engine/alerts.ts';
 import { lookedUpFields } from '../engine/lookups.ts';
+import { EngineEvents } from '../engine/events.ts';
 import { Metrics } from '../engine/metrics.ts';
 import { buildRuntime, type Runtime } from '../engine/runtime.ts';
 import { GroupCommitter } from '../engine/group-commit.ts';
@@ -109,22 +110,22 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
     );
     // The server's logger exists only once the app is built; the dispatcher logs through it from then on.
     let logger: { error(obj: unknown, msg?: string): void } | undefined;
-    const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics, log: { error: (obj, msg) => logger?.error(obj, msg) } });
-    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, bodyLimit: o.bodyLimit, logLevel: o.logLevel, console: consoleServices });
+    // Stored and delivered records, per scheme: upstream triggers listen.
+    const events = new EngineEvents();
+    const dispatcher = new Dispatcher(store, runtime.schemes, { ...o.dispatcher, metrics, events, log: { error: (obj, msg) => logger?.error(obj, msg) } });
+    // One group committer for pushes and polled rows alike.
+    const committer = new GroupCommitter(store, events);
+    const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, committer, bodyLimit: o.bodyLimit, logLevel: o.logLevel, console: consoleServices });
     logger = app.log;
-    // Polled rows are committed like pushes (intake + group commit), by the scheduler's own committer.
-    const schedulerCommitter = new GroupCommitter(store);
     const scheduler = new Scheduler(
-      { store, jobs: new SqliteSourceJobs(store.db), runtime, dispatcher, committer: schedulerCommitter },
+      { store, jobs: new SqliteSourceJobs(store.db), runtime, dispatcher, committer, events },
       { ...o.scheduler, log: o.scheduler?.log ?? app.log },
     );
     attachScheduler(runtime, scheduler);
     await app.listen({ port, host: o.host });
     // After listen: a target may be this server's own mounted sandbox. Schemes with a target schedule (执行定时)
-    // are held back: the scheduler runs their dispatcher only during target runs.
-    const release = scheduler.holdTargets();
-    dispatcher.start();
-    release();
+    // are left out: the scheduler runs their dispatcher only during target runs.
+    dispatcher.start(scheduler.scheduledTargets());
     scheduler.start();
     const alerts = new AlertMonitor({
       store,
@@ -155,7 +156,6 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
         consoleServices.stop();
         await alerts.stop();
         await scheduler.stop(); // a page in flight is stored and settled first
-        await schedulerCommitter.drain();
         await app.close(); // stops accepting; pending pushes are committed first
         await dispatcher.stop(); // in-flight calls finish and settle
         await rt.close();

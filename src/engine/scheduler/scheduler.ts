@@ -12,6 +12,7 @@
  * operator's start, and stopped again once nothing is due.
  */
 import { Cron } from 'croner';
+import type { EngineEvents } from '../events.ts';
 import { formatDateTime } from '../../mapping/time.ts';
 import type { SchemeRef } from '../../metadata/types.ts';
 import type { SourceJob, SourceJobStore, SourceRun, Store } from '../../store/types.ts';
@@ -19,7 +20,6 @@ import type { Dispatcher } from '../dispatcher.ts';
 import type { GroupCommitter } from '../group-commit.ts';
 import type { Runtime, SchemeRuntime } from '../runtime.ts';
 import type { SourcePlan, TargetPlan } from './config.ts';
-import { observeStore } from './observe.ts';
 import { firstJob, runWindow } from './plan.ts';
 import { SourceReader } from './reader.ts';
 
@@ -43,6 +43,8 @@ export interface SchedulerDeps {
   runtime: Runtime;
   dispatcher: Dispatcher;
   committer: GroupCommitter;
+  /** Stored/delivered records per scheme, for upstream triggers (上游触发方案). */
+  events: EngineEvents;
 }
 
 export type Side = 'source' | 'target';
@@ -86,7 +88,8 @@ export class Scheduler {
   private running = false;
   private ticker?: NodeJS.Timeout;
   private ticking = false;
-  private unobserve?: () => void;
+  private readonly onStored = (id: string) => this.upstream(id, 'stored');
+  private readonly onDone = (id: string) => this.upstream(id, 'done');
   readonly now: () => number;
   private readonly tickMs: number;
   private readonly log?: SchedulerLog;
@@ -190,30 +193,16 @@ export class Scheduler {
     }
   }
 
-  /** Schemes whose target side has a schedule: the dispatcher must not start them on its own. */
-  get scheduledTargets(): string[] {
-    return [...this.targets.keys()];
-  }
-
-  /**
-   * Call around `dispatcher.start()`: it starts every enabled scheme, but a scheme with a target schedule sends only
-   * during its target runs. Returns the function that restores their `enabled` flags.
-   */
-  holdTargets(): () => void {
-    const held = [...this.targets.values()].filter((t) => t.rt.def.enabled);
-    for (const t of held) t.rt.def.enabled = false;
-    return () => {
-      for (const t of held) t.rt.def.enabled = true;
-    };
+  /** Schemes whose dispatch runs only during target runs (执行定时): `dispatcher.start()` leaves them out. */
+  scheduledTargets(): Set<string> {
+    return new Set(this.targets.keys());
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unobserve = observeStore(this.deps.store, {
-      stored: (id) => this.upstream(id, 'stored'),
-      done: (id) => this.upstream(id, 'done'),
-    });
+    this.deps.events.on('stored', this.onStored);
+    this.deps.events.on('done', this.onDone);
     for (const s of this.sources.values()) {
       this.armSource(s);
       if (s.plan.runOnStart) this.trigger(s.rt.def.id, 'source', 'start');
@@ -239,7 +228,8 @@ export class Scheduler {
     for (const t of this.targets.values()) t.cron?.stop();
     await Promise.all([...this.loops]);
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
-    this.unobserve?.();
+    this.deps.events.off('stored', this.onStored);
+    this.deps.events.off('done', this.onDone);
   }
 
   has(schemeId: string, side: Side): boolean {
@@ -253,7 +243,7 @@ export class Scheduler {
   trigger(schemeId: string, side: Side, reason: string): { ok: boolean; message: string } {
     const rt = this.deps.runtime.schemes.get(schemeId);
     if (!rt) return { ok: false, message: `no scheme "${schemeId}"` };
-    if (!this.isEnabled(rt)) return { ok: false, message: `scheme ${schemeId} is stopped; start it first` };
+    if (!rt.def.enabled) return { ok: false, message: `scheme ${schemeId} is stopped; start it first` };
     const at = this.now();
     if (side === 'source') {
       const s = this.sources.get(schemeId);
@@ -281,13 +271,9 @@ export class Scheduler {
     if (!this.running) return;
     const hit = (refs: SchemeRef[]) => refs.some((r) => r.scheme === schemeId && (r.on ?? 'stored') === on);
     for (const s of this.sources.values()) if (hit(s.plan.triggeredBy) && s.rt.def.enabled) this.trigger(s.rt.def.id, 'source', `upstream:${schemeId}`);
-    for (const t of this.targets.values()) if (hit(t.plan.triggeredBy) && this.isEnabled(t.rt)) this.trigger(t.rt.def.id, 'target', `upstream:${schemeId}`);
+    for (const t of this.targets.values()) if (hit(t.plan.triggeredBy) && t.rt.def.enabled) this.trigger(t.rt.def.id, 'target', `upstream:${schemeId}`);
   }
 
-  /** `enabled` as the operator sees it (holdTargets hides it only during dispatcher.start()). */
-  private isEnabled(rt: SchemeRuntime): boolean {
-    return rt.def.enabled;
-  }
 
   // ------------------------------------------------------------------ source runs
 
@@ -417,7 +403,7 @@ export class Scheduler {
           t.lastTrigger = { reason: 'start', at: this.now() };
           continue;
         }
-        if (t.wanted === undefined || !this.isEnabled(t.rt)) continue;
+        if (t.wanted === undefined || !t.rt.def.enabled) continue;
         const why = await this.unmet(t.plan.requires);
         if (why) {
           t.waitingFor = why;
