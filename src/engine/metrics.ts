@@ -12,6 +12,18 @@ export class Metrics {
     labelNames: ['scheme', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly polled = new Counter({
+    name: 'qiao_polled_records_total',
+    help: 'Rows read by scheduled sources, by outcome (accepted, duplicate, filtered, rejected)',
+    labelNames: ['scheme', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly pages = new Counter({
+    name: 'qiao_source_pages_total',
+    help: 'Pages read by scheduled sources',
+    labelNames: ['scheme'] as const,
+    registers: [this.registry],
+  });
   readonly settled = new Counter({
     name: 'qiao_records_settled_total',
     help: 'Records settled by the dispatcher, by result (done, error, retry)',

@@ -118,7 +118,7 @@ export async function startQiao(o: ServeOptions): Promise<RunningQiao> {
     const app = await buildApp({ workspace, runtime, store, platforms, tokens, dispatcher, metrics, committer, bodyLimit: o.bodyLimit, logLevel: o.logLevel, console: consoleServices });
     logger = app.log;
     const scheduler = new Scheduler(
-      { store, jobs: new SqliteSourceJobs(store.db), runtime, dispatcher, committer, events },
+      { store, jobs: new SqliteSourceJobs(store.db), runtime, dispatcher, committer, events, metrics },
       { ...o.scheduler, log: o.scheduler?.log ?? app.log },
     );
     attachScheduler(runtime, scheduler);

@@ -234,6 +234,10 @@ describe('cron, API and CLI', () => {
     expect(s.source.cron).toBe('* * * * * *');
     expect(s.source.nextRunAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect((await server.records('tick')).size).toBe(3);
+    // Polling shows up in the Prometheus metrics.
+    const metrics = await (await fetch(`${server.q.url}/metrics`)).text();
+    expect(metrics).toMatch(/qiao_polled_records_total\{scheme="tick",outcome="accepted"\} 3/);
+    expect(metrics).toMatch(/qiao_source_pages_total\{scheme="tick"\} [1-9]/);
   }, 30_000);
 
   it('run-now answers: unknown scheme 404, stopped 409, a push source has no source side, bad sides 400; the cursor can be set', async () => {

@@ -15,6 +15,7 @@ import { compileTarget, type CompiledTarget } from '../../mapping/index.ts';
 import type { MetadataDoc, MetaParam } from '../../metadata/types.ts';
 import type { PageResult, SourceJob, SourceJobStore, SourceRun } from '../../store/types.ts';
 import type { GroupCommitter } from '../group-commit.ts';
+import type { Metrics } from '../metrics.ts';
 import { intakeRecords } from '../intake.ts';
 import { CircuitOpenError } from '../limiter.ts';
 import type { SchemeRuntime } from '../runtime.ts';
@@ -28,6 +29,7 @@ export interface ReaderDeps {
   /** Records were stored: wake the scheme's dispatcher. */
   onStored(schemeId: string, accepted: number): void;
   log?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  metrics?: Metrics;
 }
 
 export interface PageOutcome {
@@ -163,6 +165,11 @@ export class SourceReader {
     if (summary.rejected)
       this.deps.log?.warn({ scheme: this.schemeId, run: run.id, page: job.page, rejected: summary.rejected, issues: issues.slice(0, 3) }, 'polled rows rejected by the source metadata');
     if (summary.accepted) this.deps.onStored(this.schemeId, summary.accepted);
+    const m = this.deps.metrics;
+    if (m) {
+      m.pages.inc({ scheme: this.schemeId });
+      for (const k of ['accepted', 'duplicate', 'filtered', 'rejected'] as const) if (summary[k]) m.polled.inc({ scheme: this.schemeId, outcome: k }, summary[k]);
+    }
     return {
       rows: rows.length,
       accepted: summary.accepted,

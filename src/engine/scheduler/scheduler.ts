@@ -13,6 +13,7 @@
  */
 import { Cron } from 'croner';
 import type { EngineEvents } from '../events.ts';
+import type { Metrics } from '../metrics.ts';
 import { formatDateTime } from '../../mapping/time.ts';
 import type { SchemeRef } from '../../metadata/types.ts';
 import type { SourceJob, SourceJobStore, SourceRun, Store } from '../../store/types.ts';
@@ -45,6 +46,7 @@ export interface SchedulerDeps {
   committer: GroupCommitter;
   /** Stored/delivered records per scheme, for upstream triggers (上游触发方案). */
   events: EngineEvents;
+  metrics?: Metrics;
 }
 
 export type Side = 'source' | 'target';
@@ -117,6 +119,7 @@ export class Scheduler {
         now: this.now,
         onStored: (sid) => this.deps.dispatcher.wake(sid),
         log: this.log,
+        metrics: this.deps.metrics,
       });
       this.sources.set(id, { rt, plan: rt.sourcePlan, reader, busy: false });
     } else this.sources.delete(id);
