@@ -36,7 +36,8 @@ export function ensureConsoleBuilt(): string {
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.waitForTimeout(300); // let antd's transitions settle
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+  // Toasts left over from earlier steps are hidden: each picture shows the page itself.
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage, style: '.ant-message { display: none !important; }' });
 }
 
 /** Pick an option of the antd Select carrying `data-testid`. */

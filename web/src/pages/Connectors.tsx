@@ -57,37 +57,36 @@ export function ConnectorsPage() {
         loading={connectors.isLoading}
         dataSource={connectors.data ?? []}
         pagination={false}
+        tableLayout="fixed"
         scroll={{ x: 1000 }}
         columns={[
-          { title: t('名称', 'Name'), dataIndex: 'name', render: (n, c) => <Space>{n}<OriginTag origin={c.origin} /></Space> },
-          { title: t('平台', 'Platform'), render: (_, c) => c.platformLabel },
-          { title: t('环境', 'Env'), dataIndex: 'env', render: (e) => <Tag color={e === 'production' ? 'red' : 'cyan'}>{e}</Tag> },
+          { title: t('名称', 'Name'), dataIndex: 'name', width: 170, render: (n, c) => <Space orientation="vertical" size={0}><b>{n}</b><OriginTag origin={c.origin} /></Space> },
+          { title: t('平台', 'Platform'), width: 120, render: (_, c) => c.platformLabel },
+          { title: t('环境', 'Env'), dataIndex: 'env', width: 100, render: (e) => <Tag color={e === 'production' ? 'red' : 'cyan'}>{e}</Tag> },
           {
             title: t('参数', 'Params'),
             render: (_, c) => (
-              <small className="mono">
-                {Object.entries(c.params)
-                  .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-                  .join('  ')}
-              </small>
+              <div className="mono" style={{ fontSize: 12, lineHeight: 1.6 }}>
+                {Object.entries(c.params).map(([k, v]) => (
+                  <div key={k} style={{ wordBreak: 'break-all' }}>
+                    <span style={{ color: '#888' }}>{k}</span> {typeof v === 'string' ? v : JSON.stringify(v)}
+                  </div>
+                ))}
+              </div>
             ),
           },
-          { title: t('状态', 'Health'), render: (_, c) => breaker(c.breakerState, c.paused) },
-          { title: t('使用方案', 'Used by'), render: (_, c) => c.usedBy.join(', ') || '-' },
-          {
-            title: t('测试结果', 'Test'),
-            render: (_, c) =>
-              results[c.name] ? (
-                <Tag color={results[c.name]!.ok ? 'success' : 'error'} data-testid={`test-result-${c.name}`}>
-                  {results[c.name]!.ok ? t('成功', 'OK') : t('失败', 'failed')}: {results[c.name]!.message}
-                </Tag>
-              ) : null,
-          },
+          { title: t('状态', 'Health'), width: 80, render: (_, c) => breaker(c.breakerState, c.paused) },
+          { title: t('使用方案', 'Used by'), width: 110, render: (_, c) => c.usedBy.join(', ') || '-' },
           {
             title: t('操作', 'Actions'),
-            fixed: 'right',
+            width: 200,
             render: (_, c) => (
               <Space size={4} wrap>
+                {results[c.name] && (
+                  <Tag color={results[c.name]!.ok ? 'success' : 'error'} data-testid={`test-result-${c.name}`} style={{ whiteSpace: 'normal' }}>
+                    {results[c.name]!.ok ? t('成功', 'OK') : t('失败', 'failed')}: {results[c.name]!.message}
+                  </Tag>
+                )}
                 {can('operator') && (
                   <Button size="small" loading={test.isPending && test.variables === c.name} onClick={() => test.mutate(c.name)} data-testid={`connector-test-${c.name}`}>
                     {t('测试连接', 'Test')}
