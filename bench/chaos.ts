@@ -11,33 +11,21 @@
  *
  * Env: BENCH_CHAOS_ORDERS (5000), BENCH_CHAOS_KILLS (5), BENCH_BACKLOG (1000000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import { freePort } from '../src/server/index.ts';
 import { runKillLoop } from '../test/chaos-harness.ts';
-import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from '../test/helpers.ts';
+import { getJson, getToken, killSpawned, peakRssMB, rssMB, seedOrder, seedWorkspace, spawnServe, tmpDir, waitFor } from '../test/helpers.ts';
 
 const ORDERS = Number(process.env.BENCH_CHAOS_ORDERS ?? 5000);
 const KILLS = Number(process.env.BENCH_CHAOS_KILLS ?? 5);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
-const children: ChildProcess[] = [];
-
 async function serve(ws: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', tmpDir('qiao-bench-'), '--port', String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_LOG_LEVEL: 'error' },
-    stdio: 'ignore',
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, 'server');
-  return { url, child };
+  const child = await spawnServe(ws, tmpDir('qiao-bench-'), port, { logLevel: 'error' });
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
-const status = (pid: number, key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function pushAll(url: string, token: string, tids: string[], bodySize: number, pushers: number): Promise<void> {
   let next = 0;
@@ -89,7 +77,7 @@ async function backlog(): Promise<void> {
   const { url, child } = await serve(seedWorkspace({ wdtBaseUrl: 'http://127.0.0.1:9/openapi2/', noMountedSandbox: true }));
   const token = await getToken(url);
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, status(child.pid!, 'VmRSS'))), 250);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMB(child.pid!))), 250);
   const started = Date.now();
   const chunk = 50_000;
   for (let done = 0; done < BACKLOG; done += chunk) {
@@ -101,7 +89,7 @@ async function backlog(): Promise<void> {
   const counts = (await getJson(`${url}/api/schemes`, token)).schemes[0].counts;
   const countMs = Date.now() - t0;
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, status(child.pid!, 'VmHWM'));
+  peakRss = Math.max(peakRss, peakRssMB(child.pid!));
   console.log(`backlog: ${BACKLOG} records pushed in ${(ms / 1000).toFixed(1)} s (${Math.round((BACKLOG / ms) * 1000)} records/s, bodies of 500) with the target down`);
   console.log(`        backlog pending+queued ${counts.pending + counts.queued}; server peak RSS ${peakRss.toFixed(0)} MB; GET /api/schemes took ${countMs} ms`);
 }
@@ -111,5 +99,5 @@ try {
   await outage();
   await backlog();
 } finally {
-  for (const c of children) c.kill('SIGKILL');
+  killSpawned();
 }

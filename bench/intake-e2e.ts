@@ -8,44 +8,25 @@
  *
  * Options (env): BENCH_INTAKE_SECONDS (10), BENCH_E2E_ORDERS (20000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../src/server/index.ts';
-import { getJson, getToken, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from '../test/helpers.ts';
+import { getJson, getToken, killSpawned, peakRssMB, seedOrder, seedWorkspace, spawnQiao, spawnServe, tmpDir, waitFor } from '../test/helpers.ts';
 
 const INTAKE_SECONDS = Number(process.env.BENCH_INTAKE_SECONDS ?? 10);
 const E2E_ORDERS = Number(process.env.BENCH_E2E_ORDERS ?? 20_000);
-const children: ChildProcess[] = [];
-
-function qiao(args: string[]): ChildProcess {
-  const c = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(c);
-  return c;
-}
-
-async function serve(ws: string, port: number): Promise<string> {
-  qiao(['serve', '--workspace', ws, '--data', tmpDir('qiao-bench-'), '--port', String(port)]);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, 'server');
-  return url;
-}
-
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+async function serve(ws: string, port: number): Promise<{ url: string; child: ChildProcess }> {
+  const child = await spawnServe(ws, tmpDir('qiao-bench-'), port);
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 async function benchIntake(): Promise<void> {
   const ws = seedWorkspace({ noMountedSandbox: true, wdtBaseUrl: 'http://127.0.0.1:9/openapi2/' });
   const f = path.join(ws, 'schemes/seed.json');
   fs.writeFileSync(f, JSON.stringify({ ...JSON.parse(fs.readFileSync(f, 'utf8')), enabled: false }));
-  const url = await serve(ws, await freePort());
+  const { url } = await serve(ws, await freePort());
   const token = await getToken(url);
   const template = seedOrder('TEMPLATE', 'api_test', 2);
   let n = 0;
@@ -74,13 +55,12 @@ async function benchIntake(): Promise<void> {
 
 async function benchEndToEnd(): Promise<void> {
   const simPort = await freePort();
-  const sim = qiao(['sim', 'wdt', '--port', String(simPort)]);
+  const sim = spawnQiao(['sim', 'wdt', '--port', String(simPort)], { stdio: 'ignore' });
   const simUrl = `http://127.0.0.1:${simPort}/openapi2/`;
   await waitFor(async () => (await fetch(`${simUrl}_sim/stats`)).ok, 30_000, 'sandbox');
   const ws = seedWorkspace({ noMountedSandbox: true, wdtBaseUrl: simUrl, connectorLimits: { concurrency: 8 } });
   const port = await freePort();
-  const url = await serve(ws, port);
-  const server = children[children.length - 1];
+  const { url, child: server } = await serve(ws, port);
   const token = await getToken(url);
   const started = Date.now();
   const bodies: unknown[][] = [];
@@ -106,7 +86,7 @@ async function benchEndToEnd(): Promise<void> {
   const stats = await getJson(`${simUrl}_sim/stats`);
   console.log(`end to end: ${Math.round((E2E_ORDERS / ms) * 1000)} orders/s delivered (${E2E_ORDERS} orders, pushed in ${pushedMs} ms, all delivered in ${ms} ms)`);
   console.log(`        sandbox: ${JSON.stringify(stats).slice(0, 300)}`);
-  console.log(`        server peak RSS ${rssOf(server.pid!).toFixed(0)} MB`);
+  console.log(`        server peak RSS ${peakRssMB(server.pid!).toFixed(0)} MB`);
   sim.kill();
 }
 
@@ -114,5 +94,5 @@ try {
   await benchIntake();
   await benchEndToEnd();
 } finally {
-  for (const c of children) c.kill('SIGKILL');
+  killSpawned();
 }

@@ -11,32 +11,15 @@
  *
  * Options (env): BENCH_POLL_ORDERS (30000 seeded orders, ~60 % shipped), BENCH_POLL_PAGE_SIZE (100).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHttpSandbox } from '../src/connectors/http/index.ts';
 import { freePort } from '../src/server/index.ts';
-import { getJson, getToken, ROOT, tmpDir, waitFor } from '../test/helpers.ts';
+import { getJson, getToken, killSpawned, peakRssMB, ROOT, spawnQiao, spawnServe, tmpDir, waitFor } from '../test/helpers.ts';
 
 const ORDERS = Number(process.env.BENCH_POLL_ORDERS ?? 30_000);
 const PAGE_SIZE = Number(process.env.BENCH_POLL_PAGE_SIZE ?? 100);
 const SCHEME = 'stockout-to-http';
-const children: ChildProcess[] = [];
-
-function qiao(args: string[]): ChildProcess {
-  const c = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(c);
-  return c;
-}
-
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 /** The example workspace, pointed at the standalone sandboxes. */
 function benchWorkspace(wdtUrl: string, httpUrl: string): string {
@@ -67,7 +50,7 @@ function benchWorkspace(wdtUrl: string, httpUrl: string): string {
 async function main(): Promise<void> {
   const simPort = await freePort();
   const seedStarted = Date.now();
-  qiao(['sim', 'wdt', '--port', String(simPort), '--seed', String(ORDERS)]);
+  spawnQiao(['sim', 'wdt', '--port', String(simPort), '--seed', String(ORDERS)], { stdio: 'ignore' });
   const wdtUrl = `http://127.0.0.1:${simPort}/openapi2/`;
   await waitFor(async () => (await fetch(`${wdtUrl}_sim/stats`)).ok, 120_000, 'WDT sandbox');
   const state = await getJson(`${wdtUrl}_sim/state`);
@@ -76,8 +59,7 @@ async function main(): Promise<void> {
   const ws = benchWorkspace(wdtUrl, target.url);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = qiao(['serve', '--workspace', ws, '--data', tmpDir('qiao-bench-poll-'), '--port', String(port)]);
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, 'server');
+  const server = await spawnServe(ws, tmpDir('qiao-bench-poll-'), port);
   const token = await getToken(url, { app_key: 'qiao-demo', app_secret: 'qiao-demo-secret-change-me' });
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   console.log(`polling bench: ${ORDERS} seeded orders, ${shipped} shipped stockouts (sandbox ready in ${Date.now() - seedStarted} ms), pages of ${PAGE_SIZE}`);
@@ -96,12 +78,12 @@ async function main(): Promise<void> {
   console.log(`pulled + stored: ${Math.round((shipped / pulledMs) * 1000)} records/s (${run.pages} pages, ${calls} query calls, ${shipped} records in ${pulledMs} ms)`);
   console.log(`end to end:      ${Math.round((shipped / ms) * 1000)} records/s pulled from the WDT sandbox into the HTTP target (${shipped} in ${ms} ms; ` +
     `${target.state.stats.writes} HTTP writes of up to 100, ${target.state.total} items received, ${target.state.unique} unique)`);
-  console.log(`        server peak RSS ${rssOf(server.pid!).toFixed(0)} MB`);
+  console.log(`        server peak RSS ${peakRssMB(server.pid!).toFixed(0)} MB`);
   await target.close();
 }
 
 try {
   await main();
 } finally {
-  for (const c of children) c.kill('SIGKILL');
+  killSpawned();
 }

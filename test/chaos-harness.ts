@@ -4,11 +4,10 @@
  * real shop system would. Afterwards every acknowledged tid must be in the WDT sandbox. Used by the chaos test
  * and by `npm run bench:chaos`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import { freePort } from '../src/server/index.ts';
-import { DEMO_APP, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor, SERVER_NODE_ARGS } from './helpers.ts';
+import { DEMO_APP, seedOrder, seedWorkspace, spawnServe, tmpDir, waitFor } from './helpers.ts';
 
 export interface ChaosOptions {
   orders: number;
@@ -43,12 +42,7 @@ export async function runKillLoop(o: ChaosOptions): Promise<ChaosResult> {
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const startServer = async () => {
-    child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', data, '--port', String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, QIAO_LOG_LEVEL: 'error' },
-      stdio: 'ignore',
-    });
-    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, 'server start');
+    child = await spawnServe(ws, data, port, { logLevel: 'error' });
   };
   const started = Date.now();
   await startServer();

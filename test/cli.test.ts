@@ -2,20 +2,16 @@
  * What `npm start` promises a new user: the banner's curl line works as printed, the order reaches the mounted
  * sandbox, and `qiao records list` shows it done. Also `qiao sim wdt` on its own.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/server/index.ts';
-import { DEMO_APP, ROOT, tmpDir, waitFor } from './helpers.ts';
+import { DEMO_APP, killSpawned, ROOT, spawnQiao, tmpDir, waitFor } from './helpers.ts';
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killSpawned);
 
 function start(args: string[]): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QIAO_LOG_LEVEL: 'warn' } });
-  children.push(child);
+  const child = spawnQiao(args);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

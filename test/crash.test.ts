@@ -2,31 +2,12 @@
  * Durable before acknowledged: orders acknowledged by a server that is then killed with SIGKILL before it could
  * deliver them are delivered after a restart. The server runs as a real child process (`qiao serve`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import { freePort } from '../src/server/index.ts';
-import { getJson, getToken, push, ROOT, seedOrder, seedWorkspace, tmpDir, waitFor } from './helpers.ts';
+import { getJson, getToken, killSpawned, push, seedOrder, seedWorkspace, spawnServe as serve, tmpDir, waitFor } from './helpers.ts';
 
-const children: ChildProcess[] = [];
-
-async function serve(workspace: string, data: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', workspace, '--data', data, '--port', String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000, `server to start (${err})`);
-  return child;
-}
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killSpawned);
 
 describe('kill -9', () => {
   it('everything acknowledged before the kill is delivered after the restart', async () => {

@@ -2,6 +2,7 @@
  * Test helpers: temporary workspaces derived from the seed example, seed-shaped orders, a real server on
  * loopback, and polling. Nothing here replaces the thing under test.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,4 +142,44 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every `qiao` child process started through these helpers, so a test file can kill what it left running. */
+export const spawned: ChildProcess[] = [];
+
+/** Runs `qiao …` as its own process, with the server's Node flags. */
+export function spawnQiao(args: string[], opts: { logLevel?: string; stdio?: 'ignore' | 'pipe' } = {}): ChildProcess {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(ROOT, 'bin/qiao.mjs'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, QIAO_LOG_LEVEL: opts.logLevel ?? 'warn' },
+    stdio: opts.stdio === 'ignore' ? 'ignore' : ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  return child;
+}
+
+/** `qiao serve` as a real child process (so it can be killed with SIGKILL); resolves once /healthz answers. */
+export async function spawnServe(workspace: string, dataDir: string, port: number, opts: { logLevel?: string } = {}): Promise<ChildProcess> {
+  const child = spawnQiao(['serve', '--workspace', workspace, '--data', dataDir, '--port', String(port)], { logLevel: opts.logLevel });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.resume();
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30_000, `server to start (${err})`);
+  return child;
+}
+
+export function killSpawned(): void {
+  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** Peak resident memory of a process (VmHWM), MB. */
+export function peakRssMB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Current resident memory of a process (VmRSS), MB. */
+export function rssMB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }

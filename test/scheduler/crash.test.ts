@@ -3,31 +3,15 @@
  * restart, at the page that was pending — not at the window's start, and not after it. The server runs as a real
  * child process; the WDT sandbox (seeded, answering each page slowly) runs in the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/server/index.ts';
-import { getJson, getToken, ROOT, tmpDir, waitFor } from '../helpers.ts';
+import { getJson, getToken, killSpawned, spawnServe as serve, tmpDir, waitFor } from '../helpers.ts';
 import { Clock, NOOP_CONNECTOR, recordCalls, stockoutSource, stockoutsIn, wdtConnector, wdtSandbox, workspace } from './harness.ts';
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killSpawned);
 
-async function serve(ws: string, data: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/qiao.mjs'), 'serve', '--workspace', ws, '--data', data, '--port', String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000, `server to start (${err})`);
-  return child;
-}
 
 describe('kill -9 between pages', () => {
   it('the run resumes at the pending page after a restart, and every row is stored', async () => {
