@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { statusName, type RecordRow } from '../types.ts';
+import { toRow } from './sqlite-store.ts';
 import type { ConfigStore, StatsBucket } from './config-store.ts';
 
 export interface RecordSearch {
@@ -91,23 +92,10 @@ export class ConsoleQueries {
         `SELECT id, scheme_id, source_id, number, status, rev, attempts, error, due_at, created_at, updated_at
          FROM records WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
       )
-      .all(...args, q.limit, q.offset) as Array<Record<string, unknown>>;
+      .all(...args, q.limit, q.offset) as Array<Parameters<typeof toRow>[0]>;
     return {
       total,
-      rows: rows.map((r) => ({
-        id: r.id as number,
-        schemeId: r.scheme_id as string,
-        sourceId: r.source_id as string,
-        number: r.number as string | null,
-        status: r.status as number,
-        statusName: statusName(r.status as number),
-        rev: r.rev as number,
-        attempts: r.attempts as number,
-        error: r.error as string | null,
-        dueAt: r.due_at as number | null,
-        createdAt: r.created_at as number,
-        updatedAt: r.updated_at as number,
-      })),
+      rows: rows.map(toRow),
     };
   }
 

@@ -471,7 +471,8 @@ function parseJsonValue(v: string): unknown {
   return v;
 }
 
-function toRow(r: RawRow): RecordRow {
+/** A records row as the API shows it; content, hash and mapped are not needed (list queries leave them out). */
+export function toRow(r: Omit<RawRow, 'content' | 'hash' | 'mapped'>): RecordRow {
   return {
     id: r.id,
     schemeId: r.scheme_id,
