@@ -3,16 +3,10 @@
  * mounted platform sandboxes. Every error answer has one shape: `{code, error, message, issues?}`; no stack traces.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Platform } from '../connectors/types.ts';
-import type { Dispatcher } from '../engine/dispatcher.ts';
-import type { GroupCommitter } from '../engine/group-commit.ts';
-import type { Metrics } from '../engine/metrics.ts';
-import type { Runtime } from '../engine/runtime.ts';
 import type { AppDef } from '../metadata/types.ts';
-import type { Workspace } from '../metadata/workspace.ts';
-import type { Store } from '../store/types.ts';
-import type { ConsoleServices } from './console-services.ts';
-import { makeAuthorize, makeSchemeOf, type ServerContext } from './context.ts';
+import { makeAuthorize, makeSchemeOf, type AppOptions, type ServerContext } from './context.ts';
+
+export type { AppOptions } from './context.ts';
 import { HttpError, sendError } from './http-errors.ts';
 import { appKeyRoutes } from './routes/apps-keys.ts';
 import { authRoutes, loginRoutes } from './routes/auth.ts';
@@ -25,7 +19,6 @@ import { platformRoutes } from './routes/platforms.ts';
 import { recordRoutes } from './routes/records.ts';
 import { scheduleRoutes } from './routes/schedule.ts';
 import { schemeConfigRoutes } from './routes/scheme-config.ts';
-import type { TokenIssuer } from './tokens.ts';
 
 export { HttpError } from './http-errors.ts';
 
@@ -43,22 +36,6 @@ function validationPath(context: string | undefined, v: AjvIssue): string {
   return context === 'body' ? inner || '$' : [context, inner].filter(Boolean).join('.');
 }
 
-export interface AppOptions {
-  workspace: Workspace;
-  runtime: Runtime;
-  store: Store;
-  platforms: Map<string, Platform>;
-  tokens: TokenIssuer;
-  dispatcher: Dispatcher;
-  metrics: Metrics;
-  /** Group commit of pushed records (shared with the scheduler's polled rows). */
-  committer: GroupCommitter;
-  /** Largest accepted request body (bytes); larger pushes get 413. */
-  bodyLimit?: number;
-  logLevel?: string;
-  /** Users, sessions and console-made definitions; without it the management API takes admin tokens only. */
-  console?: ConsoleServices;
-}
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -97,7 +74,6 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   con?.config.attach({ dispatcher: o.dispatcher, appByKey });
   const ctx: ServerContext = {
     ...o,
-    committer,
     appByKey,
     authorize: makeAuthorize(o.tokens, appByKey, {
       session: con ? (req) => con.sessions.authenticate(req) : undefined,

@@ -28,7 +28,8 @@ declare module 'fastify' {
   }
 }
 
-export interface ServerContext {
+/** What the HTTP app is built from (startQiao passes these). */
+export interface AppOptions {
   workspace: Workspace;
   runtime: Runtime;
   store: Store;
@@ -36,10 +37,18 @@ export interface ServerContext {
   tokens: TokenIssuer;
   dispatcher: Dispatcher;
   metrics: Metrics;
+  /** Group commit of pushed records (shared with the scheduler's polled rows). */
   committer: GroupCommitter;
-  appByKey: Map<string, AppDef>;
-  /** Users, sessions, console-made connectors/schemes/apps, secrets (absent when built without a console). */
+  /** Largest accepted request body (bytes); larger pushes get 413. */
+  bodyLimit?: number;
+  logLevel?: string;
+  /** Users, sessions, console-made connectors/schemes/apps, secrets; without it the management API takes admin tokens only. */
   console?: ConsoleServices;
+}
+
+/** What route modules get: the app's options plus the auth and lookup helpers built from them. */
+export interface ServerContext extends AppOptions {
+  appByKey: Map<string, AppDef>;
   /**
    * preHandler: a valid OpenAPI token of an app that has `scope`; for `admin` (the management API) a console
    * session whose user's role is enough for the route is accepted too.
