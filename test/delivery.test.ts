@@ -5,16 +5,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import type { RunningQiao } from '../src/server/index.ts';
-import { getJson, getToken, push, seedOrder, seedWorkspace, startServer, waitFor } from './helpers.ts';
+import { getJson, getToken, push, seedOrder, seedWorkspace, setSimFaults, startServer, waitFor } from './helpers.ts';
 
 let sandbox: Awaited<ReturnType<typeof startWdtSandbox>>;
 let q: RunningQiao;
 let token: string;
 
-const setFaults = async (faults: object) => {
-  const r = await fetch(`${sandbox.url}_sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  expect(r.ok).toBe(true);
-};
+const setFaults = (faults: object | null) => setSimFaults(sandbox.url, faults);
 const api = async (method: string, path: string, body?: unknown) => {
   const r = await fetch(`${q.url}${path}`, {
     method,
@@ -43,7 +40,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 beforeEach(async () => {
-  await fetch(`${sandbox.url}_sim/faults`, { method: 'DELETE' });
+  await setFaults(null);
 });
 
 describe('poison isolation', () => {
@@ -107,7 +104,7 @@ describe('operator actions', () => {
     await push(q.url, token, [seedOrder('OP-2'), seedOrder('OP-3')]);
     await statusOf('OP-2', 'error');
     await statusOf('OP-3', 'error');
-    await fetch(`${sandbox.url}_sim/faults`, { method: 'DELETE' });
+    await setFaults(null);
     const bad = await api('POST', '/api/schemes/seed/records/requeue', {});
     expect(bad.status).toBe(400);
     const r = await api('POST', '/api/schemes/seed/records/requeue', { status: ['error'], error: '欠费' });

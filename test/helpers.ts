@@ -183,3 +183,11 @@ export function rssMB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
+
+/** Sets a WDT sandbox's fault injection (`/_sim/faults`), or clears it with null. */
+export async function setSimFaults(sandboxUrl: string, faults: object | null): Promise<void> {
+  const r = await fetch(`${sandboxUrl}_sim/faults`, faults === null
+    ? { method: 'DELETE' }
+    : { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  if (!r.ok) throw new Error(`sandbox refused the faults: ${await r.text()}`);
+}

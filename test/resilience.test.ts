@@ -5,14 +5,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWdtSandbox } from '../src/connectors/wdt/index.ts';
 import type { RunningQiao } from '../src/server/index.ts';
-import { getJson, getToken, push, seedOrder, seedWorkspace, startServer, waitFor } from './helpers.ts';
+import { getJson, getToken, push, seedOrder, seedWorkspace, setSimFaults, startServer, waitFor } from './helpers.ts';
 
 let sandbox: Awaited<ReturnType<typeof startWdtSandbox>>;
 let q: RunningQiao;
 let token: string;
 
-const setFaults = (faults: object) =>
-  fetch(`${sandbox.url}_sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+const setFaults = (faults: object | null) => setSimFaults(sandbox.url, faults);
 const counts = async () => (await getJson(`${q.url}/api/schemes`, token)).schemes[0].counts;
 const stats = async () => (await getJson(`${sandbox.url}_sim/stats`)).apis.trade_push ?? { calls: 0, codes: {} };
 const allDone = (n: number) => waitFor(async () => ((await counts()).done === n ? true : undefined), 30_000, `${n} done`);
@@ -36,7 +35,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 beforeEach(async () => {
-  await fetch(`${sandbox.url}_sim/faults`, { method: 'DELETE' });
+  await setFaults(null);
   await fetch(`${sandbox.url}_sim/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 });
 
@@ -71,7 +70,7 @@ describe('without a human', () => {
     await new Promise((r) => setTimeout(r, 300));
     // While open, only the occasional probe reaches the target, not every record's retry.
     expect((await stats()).calls - during).toBeLessThanOrEqual(2);
-    await fetch(`${sandbox.url}_sim/faults`, { method: 'DELETE' });
+    await setFaults(null);
     await allDone((done += 30));
     expect((await counts()).error).toBe(0);
     expect(/qiao_connector_breaker_state\{connector="wdt-sandbox"\} 0/.test(await (await fetch(`${q.url}/metrics`)).text())).toBe(true);
